@@ -10,7 +10,7 @@ using X86Aes = System.Runtime.Intrinsics.X86.Aes;
 namespace IpsecFw.Esp.Crypto;
 
 /// <summary>
-/// AES-GCM (NIST SP 800-38D) with 128- or 256-bit keys on AES-NI and PCLMULQDQ, for 96-bit nonces only.
+/// AES-GCM (NIST SP 800-38D) with 128-, 192- or 256-bit keys on AES-NI and PCLMULQDQ, for 96-bit nonces only.
 /// </summary>
 /// <remarks>
 /// <para>Counter mode runs eight blocks in flight, so the AES units stay busy while each round's latency passes.
@@ -39,9 +39,9 @@ public sealed class AesNiGcm : Aead
     /// <summary>True where this CPU has the instructions this implementation needs.</summary>
     public static bool IsSupported => X86Aes.IsSupported && Pclmulqdq.IsSupported && Sse41.IsSupported && Ssse3.IsSupported;
 
-    /// <summary>Creates the cipher from a 16- or 32-byte AES key.</summary>
+    /// <summary>Creates the cipher from a 16-, 24- or 32-byte AES key.</summary>
     /// <exception cref="PlatformNotSupportedException">The CPU lacks AES-NI or PCLMULQDQ.</exception>
-    /// <exception cref="ArgumentException">The key is neither 16 nor 32 bytes.</exception>
+    /// <exception cref="ArgumentException">The key is not 16, 24 or 32 bytes.</exception>
     public AesNiGcm(ReadOnlySpan<byte> key)
     {
         if (!IsSupported)
@@ -52,19 +52,20 @@ public sealed class AesNiGcm : Aead
         _rounds = key.Length switch
         {
             16 => 10,
+            24 => 12,
             32 => 14,
-            _ => throw new ArgumentException("AES-GCM keys are 16 or 32 bytes here.", nameof(key)),
+            _ => throw new ArgumentException("AES-GCM keys are 16, 24 or 32 bytes.", nameof(key)),
         };
         KeySizeBytes = key.Length;
         ExpandKey(key);
         InitHashKey();
     }
 
-    /// <summary>The AES key length in bytes (16 or 32).</summary>
+    /// <summary>The AES key length in bytes (16, 24 or 32).</summary>
     public int KeySizeBytes { get; }
 
     /// <inheritdoc />
-    public override string Name => KeySizeBytes == 16 ? "AES-GCM-128 (AES-NI)" : "AES-GCM-256 (AES-NI)";
+    public override string Name => $"AES-GCM-{KeySizeBytes * 8} (AES-NI)";
 
     /// <inheritdoc />
     public override void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, Span<byte> data, Span<byte> tag)
@@ -121,53 +122,47 @@ public sealed class AesNiGcm : Aead
 
     // ---------------------------------------------------------------- AES
 
-    // FIPS 197 key expansion with AESKEYGENASSIST (Intel AES-NI white paper, figures 24 and 26).
+    // FIPS 197 5.2 key expansion, word by word for Nk = 4, 6 or 8, with SubWord from AESKEYGENASSIST. This runs once per
+    // SA, so clarity wins over the unrolled forms of the Intel AES-NI white paper.
     private void ExpandKey(ReadOnlySpan<byte> key)
     {
-        ref Vector128<byte> rk = ref _roundKeys[0];
-        Vector128<byte> k0 = Vector128.Create(key[..16]);
-        rk = k0;
-        if (_rounds == 10)
+        int nk = key.Length / 4;
+        int total = 4 * (_rounds + 1);
+        Span<uint> w = stackalloc uint[4 * (MaxRounds + 1)];
+        for (int i = 0; i < nk; i++)
         {
-            Unsafe.Add(ref rk, 1) = k0 = Expand(k0, X86Aes.KeygenAssist(k0, 0x01), 0xFF);
-            Unsafe.Add(ref rk, 2) = k0 = Expand(k0, X86Aes.KeygenAssist(k0, 0x02), 0xFF);
-            Unsafe.Add(ref rk, 3) = k0 = Expand(k0, X86Aes.KeygenAssist(k0, 0x04), 0xFF);
-            Unsafe.Add(ref rk, 4) = k0 = Expand(k0, X86Aes.KeygenAssist(k0, 0x08), 0xFF);
-            Unsafe.Add(ref rk, 5) = k0 = Expand(k0, X86Aes.KeygenAssist(k0, 0x10), 0xFF);
-            Unsafe.Add(ref rk, 6) = k0 = Expand(k0, X86Aes.KeygenAssist(k0, 0x20), 0xFF);
-            Unsafe.Add(ref rk, 7) = k0 = Expand(k0, X86Aes.KeygenAssist(k0, 0x40), 0xFF);
-            Unsafe.Add(ref rk, 8) = k0 = Expand(k0, X86Aes.KeygenAssist(k0, 0x80), 0xFF);
-            Unsafe.Add(ref rk, 9) = k0 = Expand(k0, X86Aes.KeygenAssist(k0, 0x1B), 0xFF);
-            Unsafe.Add(ref rk, 10) = Expand(k0, X86Aes.KeygenAssist(k0, 0x36), 0xFF);
-            return;
+            w[i] = BinaryPrimitives.ReadUInt32LittleEndian(key[(4 * i)..]);
         }
 
-        Vector128<byte> k1 = Vector128.Create(key[16..32]);
-        Unsafe.Add(ref rk, 1) = k1;
-        Unsafe.Add(ref rk, 2) = k0 = Expand(k0, X86Aes.KeygenAssist(k1, 0x01), 0xFF);
-        Unsafe.Add(ref rk, 3) = k1 = Expand(k1, X86Aes.KeygenAssist(k0, 0x00), 0xAA);
-        Unsafe.Add(ref rk, 4) = k0 = Expand(k0, X86Aes.KeygenAssist(k1, 0x02), 0xFF);
-        Unsafe.Add(ref rk, 5) = k1 = Expand(k1, X86Aes.KeygenAssist(k0, 0x00), 0xAA);
-        Unsafe.Add(ref rk, 6) = k0 = Expand(k0, X86Aes.KeygenAssist(k1, 0x04), 0xFF);
-        Unsafe.Add(ref rk, 7) = k1 = Expand(k1, X86Aes.KeygenAssist(k0, 0x00), 0xAA);
-        Unsafe.Add(ref rk, 8) = k0 = Expand(k0, X86Aes.KeygenAssist(k1, 0x08), 0xFF);
-        Unsafe.Add(ref rk, 9) = k1 = Expand(k1, X86Aes.KeygenAssist(k0, 0x00), 0xAA);
-        Unsafe.Add(ref rk, 10) = k0 = Expand(k0, X86Aes.KeygenAssist(k1, 0x10), 0xFF);
-        Unsafe.Add(ref rk, 11) = k1 = Expand(k1, X86Aes.KeygenAssist(k0, 0x00), 0xAA);
-        Unsafe.Add(ref rk, 12) = k0 = Expand(k0, X86Aes.KeygenAssist(k1, 0x20), 0xFF);
-        Unsafe.Add(ref rk, 13) = k1 = Expand(k1, X86Aes.KeygenAssist(k0, 0x00), 0xAA);
-        Unsafe.Add(ref rk, 14) = Expand(k0, X86Aes.KeygenAssist(k1, 0x40), 0xFF);
+        uint rcon = 1;
+        for (int i = nk; i < total; i++)
+        {
+            uint temp = w[i - 1];
+            if (i % nk == 0)
+            {
+                temp = SubRotWord(temp) ^ rcon;
+                rcon = (rcon << 1) ^ ((rcon >> 7) * 0x11B);
+            }
+            else if (nk > 6 && i % nk == 4)
+            {
+                temp = SubWord(temp);
+            }
+
+            w[i] = w[i - nk] ^ temp;
+        }
+
+        for (int r = 0; r <= _rounds; r++)
+        {
+            _roundKeys[r] = Vector128.Create(w[4 * r], w[4 * r + 1], w[4 * r + 2], w[4 * r + 3]).AsByte();
+        }
+
+        CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(w));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Expand(Vector128<byte> key, Vector128<byte> assist, [ConstantExpected] byte select)
-    {
-        assist = Sse2.Shuffle(assist.AsInt32(), select).AsByte();
-        key ^= Sse2.ShiftLeftLogical128BitLane(key, 4);
-        key ^= Sse2.ShiftLeftLogical128BitLane(key, 4);
-        key ^= Sse2.ShiftLeftLogical128BitLane(key, 4);
-        return key ^ assist;
-    }
+    // AESKEYGENASSIST puts SubWord(X1) in dword 0 and RotWord(SubWord(X1)) xor rcon in dword 1.
+    private static uint SubWord(uint word) => X86Aes.KeygenAssist(Vector128.CreateScalar(0u).WithElement(1, word).AsByte(), 0).AsUInt32().ToScalar();
+
+    private static uint SubRotWord(uint word) => X86Aes.KeygenAssist(Vector128.CreateScalar(0u).WithElement(1, word).AsByte(), 0).AsUInt32().GetElement(1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Vector128<byte> EncryptBlock(Vector128<byte> block)

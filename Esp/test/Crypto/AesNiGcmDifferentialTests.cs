@@ -8,6 +8,7 @@ public sealed class AesNiGcmDifferentialTests
 {
     [Theory]
     [InlineData(16)]
+    [InlineData(24)]
     [InlineData(32)]
     public void Matches_platform_AesGcm_for_every_length_0_to_600(int keySize)
     {
