@@ -496,6 +496,9 @@ public sealed class EspSa : IDisposable
     private static long ToTicks(TimeSpan span, TimeProvider time) =>
         span <= TimeSpan.Zero ? 0 : (long)(span.TotalSeconds * time.TimestampFrequency);
 
+    /// <summary>Tests start the outbound counter near its end to reach exhaustion without 2^32 packets.</summary>
+    internal void SetLastSequenceForTesting(ulong last) => Volatile.Write(ref _sequence, last);
+
     /// <summary>The next IPv4 Identification value for an outer header this SA builds.</summary>
     internal ushort NextIpId() => (ushort)Interlocked.Increment(ref _ipId);
 
