@@ -56,4 +56,10 @@ public enum EspStatus : byte
 
     /// <summary>The SA was used in the wrong direction (an inbound SA asked to seal, or the reverse).</summary>
     WrongDirection,
+
+    /// <summary>
+    /// The outer packet is an IP fragment: the host's IP stack reassembles before ESP (RFC 4303 3.4.1); a fragment that
+    /// reaches the engine is dropped.
+    /// </summary>
+    OuterFragment,
 }

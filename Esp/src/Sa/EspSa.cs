@@ -60,7 +60,7 @@ public sealed class EspSa : IDisposable
     internal const int SeqOffset = SpiOffset + sizeof(uint);
     internal const int IvOffset = SeqOffset + sizeof(uint);
     private const int SaltSize = 4;
-    private const int StatusCount = (int)EspStatus.WrongDirection + 1;
+    private static readonly int StatusCount = Enum.GetValues<EspStatus>().Length;
 
     private readonly Aead _aead;
     private uint _salt;
