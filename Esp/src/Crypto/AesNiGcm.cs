@@ -342,6 +342,14 @@ public sealed class AesNiGcm : Aead
         ref Vector128<byte> rk = ref _roundKeys[0];
         int last = _rounds;
 
+        if (s_wideGhash)
+        {
+            int strides = length / Stride;
+            acc = StitchedStrides(ref d, strides, counterBase, counter, acc, encrypt);
+            counter += (uint)(strides * 8);
+            offset = strides * Stride;
+        }
+
         while (length - offset >= Stride)
         {
             ref byte chunk = ref Unsafe.Add(ref d, offset);
@@ -407,9 +415,16 @@ public sealed class AesNiGcm : Aead
             tailData.CopyTo(hashIn);
         }
 
-        for (int i = 0; i < rest; i++)
+        int pos = 0;
+        for (; pos + BlockSize <= rest; pos += BlockSize)
         {
-            tailData[i] ^= stream[i];
+            ref byte t = ref Unsafe.Add(ref MemoryMarshal.GetReference(tailData), pos);
+            (Vector128.LoadUnsafe(ref t) ^ Vector128.LoadUnsafe(ref stream[pos])).StoreUnsafe(ref t);
+        }
+
+        for (; pos < rest; pos++)
+        {
+            tailData[pos] ^= stream[pos];
         }
 
         if (encrypt)
@@ -424,6 +439,142 @@ public sealed class AesNiGcm : Aead
         acc = GhashBlocks(acc, ref MemoryMarshal.GetReference(hashIn), tailBlocks + 1);
 
         tag = Reflect(acc.AsByte()) ^ ekj0;
+    }
+
+    /// <summary>
+    /// Counter mode over whole eight-block strides with GHASH stitched into the AES rounds (two blocks per 256-bit
+    /// carry-less multiply, one per round, so the multiplier and the AES units work at the same time). Encryption hashes
+    /// the ciphertext of the previous stride while it encrypts the current one; decryption hashes the stride it decrypts.
+    /// </summary>
+    private Vector128<ulong> StitchedStrides(ref byte d, int strides, Vector128<uint> counterBase, uint counter, Vector128<ulong> acc, bool encrypt)
+    {
+        ref Vector128<byte> rk = ref _roundKeys[0];
+        int last = _rounds;
+        Vector256<byte> mask = Vector256.Create(ByteSwapMask, ByteSwapMask);
+        Vector256<ulong> p0 = _pairs[0], p1 = _pairs[1], p2 = _pairs[2], p3 = _pairs[3];
+
+        for (int s = 0; s < strides; s++)
+        {
+            ref byte chunk = ref Unsafe.Add(ref d, s * Stride);
+            Vector128<byte> k = rk;
+            Vector128<byte> b0 = Counter(counterBase, counter) ^ k;
+            Vector128<byte> b1 = Counter(counterBase, counter + 1) ^ k;
+            Vector128<byte> b2 = Counter(counterBase, counter + 2) ^ k;
+            Vector128<byte> b3 = Counter(counterBase, counter + 3) ^ k;
+            Vector128<byte> b4 = Counter(counterBase, counter + 4) ^ k;
+            Vector128<byte> b5 = Counter(counterBase, counter + 5) ^ k;
+            Vector128<byte> b6 = Counter(counterBase, counter + 6) ^ k;
+            Vector128<byte> b7 = Counter(counterBase, counter + 7) ^ k;
+            counter += 8;
+
+            int r = 1;
+            if (!encrypt || s > 0)
+            {
+                ref byte h = ref encrypt ? ref Unsafe.Add(ref chunk, -Stride) : ref chunk;
+
+                k = Unsafe.Add(ref rk, 1);
+                Vector256<ulong> x = Avx2.Shuffle(Vector256.LoadUnsafe(ref h), mask).AsUInt64() ^ Vector256.Create(acc, Vector128<ulong>.Zero);
+                b0 = X86Aes.Encrypt(b0, k);
+                b1 = X86Aes.Encrypt(b1, k);
+                Vector256<ulong> lo = Pclmulqdq.V256.CarrylessMultiply(x, p0, 0x00);
+                b2 = X86Aes.Encrypt(b2, k);
+                b3 = X86Aes.Encrypt(b3, k);
+                Vector256<ulong> hi = Pclmulqdq.V256.CarrylessMultiply(x, p0, 0x11);
+                b4 = X86Aes.Encrypt(b4, k);
+                b5 = X86Aes.Encrypt(b5, k);
+                Vector256<ulong> mid = Pclmulqdq.V256.CarrylessMultiply(x, p0, 0x01);
+                b6 = X86Aes.Encrypt(b6, k);
+                b7 = X86Aes.Encrypt(b7, k);
+                mid ^= Pclmulqdq.V256.CarrylessMultiply(x, p0, 0x10);
+
+                k = Unsafe.Add(ref rk, 2);
+                x = Avx2.Shuffle(Vector256.LoadUnsafe(ref h, 32), mask).AsUInt64();
+                b0 = X86Aes.Encrypt(b0, k);
+                b1 = X86Aes.Encrypt(b1, k);
+                lo ^= Pclmulqdq.V256.CarrylessMultiply(x, p1, 0x00);
+                b2 = X86Aes.Encrypt(b2, k);
+                b3 = X86Aes.Encrypt(b3, k);
+                hi ^= Pclmulqdq.V256.CarrylessMultiply(x, p1, 0x11);
+                b4 = X86Aes.Encrypt(b4, k);
+                b5 = X86Aes.Encrypt(b5, k);
+                mid ^= Pclmulqdq.V256.CarrylessMultiply(x, p1, 0x01);
+                b6 = X86Aes.Encrypt(b6, k);
+                b7 = X86Aes.Encrypt(b7, k);
+                mid ^= Pclmulqdq.V256.CarrylessMultiply(x, p1, 0x10);
+
+                k = Unsafe.Add(ref rk, 3);
+                x = Avx2.Shuffle(Vector256.LoadUnsafe(ref h, 64), mask).AsUInt64();
+                b0 = X86Aes.Encrypt(b0, k);
+                b1 = X86Aes.Encrypt(b1, k);
+                lo ^= Pclmulqdq.V256.CarrylessMultiply(x, p2, 0x00);
+                b2 = X86Aes.Encrypt(b2, k);
+                b3 = X86Aes.Encrypt(b3, k);
+                hi ^= Pclmulqdq.V256.CarrylessMultiply(x, p2, 0x11);
+                b4 = X86Aes.Encrypt(b4, k);
+                b5 = X86Aes.Encrypt(b5, k);
+                mid ^= Pclmulqdq.V256.CarrylessMultiply(x, p2, 0x01);
+                b6 = X86Aes.Encrypt(b6, k);
+                b7 = X86Aes.Encrypt(b7, k);
+                mid ^= Pclmulqdq.V256.CarrylessMultiply(x, p2, 0x10);
+
+                k = Unsafe.Add(ref rk, 4);
+                x = Avx2.Shuffle(Vector256.LoadUnsafe(ref h, 96), mask).AsUInt64();
+                b0 = X86Aes.Encrypt(b0, k);
+                b1 = X86Aes.Encrypt(b1, k);
+                lo ^= Pclmulqdq.V256.CarrylessMultiply(x, p3, 0x00);
+                b2 = X86Aes.Encrypt(b2, k);
+                b3 = X86Aes.Encrypt(b3, k);
+                hi ^= Pclmulqdq.V256.CarrylessMultiply(x, p3, 0x11);
+                b4 = X86Aes.Encrypt(b4, k);
+                b5 = X86Aes.Encrypt(b5, k);
+                mid ^= Pclmulqdq.V256.CarrylessMultiply(x, p3, 0x01);
+                b6 = X86Aes.Encrypt(b6, k);
+                b7 = X86Aes.Encrypt(b7, k);
+                mid ^= Pclmulqdq.V256.CarrylessMultiply(x, p3, 0x10);
+
+                k = Unsafe.Add(ref rk, 5);
+                b0 = X86Aes.Encrypt(b0, k);
+                b1 = X86Aes.Encrypt(b1, k);
+                b2 = X86Aes.Encrypt(b2, k);
+                b3 = X86Aes.Encrypt(b3, k);
+                acc = Reduce(lo.GetLower() ^ lo.GetUpper(), hi.GetLower() ^ hi.GetUpper(), mid.GetLower() ^ mid.GetUpper());
+                b4 = X86Aes.Encrypt(b4, k);
+                b5 = X86Aes.Encrypt(b5, k);
+                b6 = X86Aes.Encrypt(b6, k);
+                b7 = X86Aes.Encrypt(b7, k);
+                r = 6;
+            }
+
+            for (; r < last; r++)
+            {
+                k = Unsafe.Add(ref rk, r);
+                b0 = X86Aes.Encrypt(b0, k);
+                b1 = X86Aes.Encrypt(b1, k);
+                b2 = X86Aes.Encrypt(b2, k);
+                b3 = X86Aes.Encrypt(b3, k);
+                b4 = X86Aes.Encrypt(b4, k);
+                b5 = X86Aes.Encrypt(b5, k);
+                b6 = X86Aes.Encrypt(b6, k);
+                b7 = X86Aes.Encrypt(b7, k);
+            }
+
+            k = Unsafe.Add(ref rk, last);
+            (X86Aes.EncryptLast(b0, k) ^ Vector128.LoadUnsafe(ref chunk, 0)).StoreUnsafe(ref chunk, 0);
+            (X86Aes.EncryptLast(b1, k) ^ Vector128.LoadUnsafe(ref chunk, 16)).StoreUnsafe(ref chunk, 16);
+            (X86Aes.EncryptLast(b2, k) ^ Vector128.LoadUnsafe(ref chunk, 32)).StoreUnsafe(ref chunk, 32);
+            (X86Aes.EncryptLast(b3, k) ^ Vector128.LoadUnsafe(ref chunk, 48)).StoreUnsafe(ref chunk, 48);
+            (X86Aes.EncryptLast(b4, k) ^ Vector128.LoadUnsafe(ref chunk, 64)).StoreUnsafe(ref chunk, 64);
+            (X86Aes.EncryptLast(b5, k) ^ Vector128.LoadUnsafe(ref chunk, 80)).StoreUnsafe(ref chunk, 80);
+            (X86Aes.EncryptLast(b6, k) ^ Vector128.LoadUnsafe(ref chunk, 96)).StoreUnsafe(ref chunk, 96);
+            (X86Aes.EncryptLast(b7, k) ^ Vector128.LoadUnsafe(ref chunk, 112)).StoreUnsafe(ref chunk, 112);
+        }
+
+        if (encrypt && strides > 0)
+        {
+            acc = GhashStride(acc, ref Unsafe.Add(ref d, (strides - 1) * Stride));
+        }
+
+        return acc;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
