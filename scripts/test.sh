@@ -107,6 +107,7 @@ finish() {
     exit 0
 }
 
+# shellcheck disable=SC2317 # invoked by the EXIT trap
 on_exit() {
     local rc=$?
     if ((FINISHED == 0)); then
@@ -214,6 +215,7 @@ build() {
 # ---- 3. dotnet test projects --------------------------------------------------------------------------------------
 discover_test_projects() {
     local proj
+    # shellcheck disable=SC1003 # a backslash, not a quote
     dotnet sln "$SOLUTION" list </dev/null | tr -d '\r' | tr '\\' '/' | grep -E '\.(cs|fs|vb)proj$' | sort |
         while IFS= read -r proj; do
             [[ -f "$proj" ]] || continue
