@@ -33,22 +33,13 @@ set -euo pipefail
 
 # ---- the Debian packages the tests need (the one list) -------------------------------------------------------------
 APT_PACKAGES=(
-    python3
-    python3-scapy
-    python3-cryptography
-    python3-cryptography-vectors
-    tshark
-    tcpdump
-    iproute2
-    nftables
-    openssl
-    iperf3
-    strongswan-charon
-    strongswan-swanctl
-    strongswan-pki
-    libcharon-extra-plugins
-    libstrongswan-standard-plugins
-    libstrongswan-extra-plugins
+    python3                       # Scapy and the ESP interop helpers (run as /usr/bin/python3)
+    python3-scapy                 # interop: Scapy's IPsec layer encrypts/decrypts against our ESP
+    python3-cryptography          # interop: Scapy's AES-GCM; ChaCha20-Poly1305 reference AEAD
+    python3-cryptography-vectors  # NIST CAVP GCM vectors read from the package (Esp/test/Vectors)
+    tshark                        # interop: dissects and decrypts our ESP captured on a veth
+    iproute2                      # interop: network namespaces and veth pairs
+    openssl                       # bench anchor (openssl speed); not used by tests, kept for bench/run.sh
 )
 
 CONFIGURATION=Release
