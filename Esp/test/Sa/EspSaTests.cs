@@ -105,11 +105,13 @@ public sealed class EspSaTests
         Assert.Equal(4, inbound.Packets);
     }
 
-    [Fact]
-    public void Sequence_number_zero_is_a_replay()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Sequence_number_zero_is_a_replay(bool esn)
     {
-        using EspSa outbound = Outbound();
-        using EspSa inbound = Inbound();
+        using EspSa outbound = Outbound(esn: esn);
+        using EspSa inbound = Inbound(esn: esn);
         byte[] packet = SealPacket(outbound, Payload(20), Ipv4);
         BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(4), 0);
         Assert.Equal(EspStatus.Replay, OpenCopy(inbound, packet));
@@ -550,6 +552,19 @@ public sealed class EspSaTests
         Assert.True(traffic.Sa.IsExpired);
         Assert.Equal(EspStatus.HardLifetimeExpired, traffic.Send(10));
         Assert.Equal(0, traffic.Sa.Packets);
+    }
+
+    [Fact]
+    public void Lifetimes_too_long_for_the_timestamp_clock_never_expire()
+    {
+        // TimeSpan.MaxValue in Stopwatch ticks (10^9 a second on Linux) exceeds a long; it must mean "never", not "now".
+        var observer = new RecordingObserver();
+        using EspSa outbound = Outbound(
+            lifetime: new EspLifetime { SoftTime = TimeSpan.MaxValue, HardTime = TimeSpan.MaxValue }, time: TimeProvider.System, observer: observer);
+        Assert.True(outbound.PollLifetime());
+        SealPacket(outbound, Payload(10), Ipv4);
+        Assert.Empty(observer.Events);
+        Assert.False(outbound.IsSoftExpired);
     }
 
     [Fact]
