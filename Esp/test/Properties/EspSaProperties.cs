@@ -120,7 +120,11 @@ public sealed class EspSaProperties
         void Expect(EspStatus expected, int length, string what)
         {
             EspStatus status = inbound.Open(work.AsSpan(0, length), 0, length, out _, out int payloadLength, out byte nh);
-            Assert.True(expected == status, $"{what}: {status}, expected {expected}");
+            if (status != expected)
+            {
+                Assert.Fail($"{what}: {status}, expected {expected}");
+            }
+
             Assert.Equal(0, payloadLength);
             Assert.Equal(0, nh);
             expectedDrops[expected] = expectedDrops.GetValueOrDefault(expected) + 1;
@@ -183,9 +187,10 @@ public sealed class EspSaProperties
         // Every rejection was counted under its reason, and none of them moved the window or the counters.
         foreach (EspStatus reason in Enum.GetValues<EspStatus>().Where(s => s != EspStatus.Ok))
         {
-            Assert.True(
-                expectedDrops.GetValueOrDefault(reason) == inbound.GetDropCount(reason),
-                $"{reason}: counted {inbound.GetDropCount(reason)}, expected {expectedDrops.GetValueOrDefault(reason)}");
+            if (expectedDrops.GetValueOrDefault(reason) != inbound.GetDropCount(reason))
+            {
+                Assert.Fail($"{reason}: counted {inbound.GetDropCount(reason)}, expected {expectedDrops.GetValueOrDefault(reason)}");
+            }
         }
 
         Assert.Equal(top, inbound.LastSequence);

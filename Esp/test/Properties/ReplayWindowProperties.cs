@@ -56,7 +56,7 @@ public sealed class ReplayWindowProperties
 
         public void Commit(ulong n)
         {
-            Assert.True(_seen.Add(n));
+            _seen.Add(n);
             Committed.Add(n);
             Highest = Math.Max(Highest, n);
         }
@@ -75,7 +75,8 @@ public sealed class ReplayWindowProperties
         uint w = (uint)size;
         Gen<Step> step = Gen.Frequency<Step>(
             (40, Gen.UInt[1, 4].Select(a => new Step(Kind.Next, a, false))),
-            (25, Gen.UInt[0, w + (w / 2)].Select(a => new Step(Kind.Behind, a, false))),
+            (20, Gen.UInt[0, w + (w / 2)].Select(a => new Step(Kind.Behind, a, false))),
+            (5, Gen.UInt[w - 2, w + 1].Select(a => new Step(Kind.Behind, a, false))),   // at the window's edge
             (12, Gen.UInt.Select(a => new Step(Kind.Duplicate, a, false))),
             (10, Gen.UInt[1, 3 * w].Select(a => new Step(Kind.Jump, a, false))),
             (3, Gen.UInt[3 * w, 1U << 31].Select(a => new Step(Kind.FarJump, a, false))),
@@ -95,7 +96,7 @@ public sealed class ReplayWindowProperties
             (1, Gen.UInt[0, 10_000].Select(x => ulong.MaxValue - x)));
         GenRun(start).Sample(
             (size, first, steps) => Run(size, first, steps, esn: false),
-            iter: 1_000);
+            iter: 3_000);
     }
 
     [Fact]
@@ -110,7 +111,7 @@ public sealed class ReplayWindowProperties
             (1, Gen.UInt[0, 20_000].Select(x => ulong.MaxValue - x)));
         GenRun(start).Sample(
             (size, first, steps) => Run(size, first, steps, esn: true),
-            iter: 1_000);
+            iter: 3_000);
     }
 
     private static void Run(int size, ulong start, Step[] steps, bool esn)
@@ -139,14 +140,20 @@ public sealed class ReplayWindowProperties
                 Int128 lo = (Int128)top - size + 1;
                 Int128 hi = (Int128)top + SubSpace - (ulong)size;
                 bool inRange = n >= lo && n <= hi;
-                Assert.True(
-                    inRange ? valid && inferred == n : !valid || inferred != n,
-                    $"step {i + 1} {step}: Top 0x{top:X16}, true 0x{n:X16}, inferred {valid} 0x{inferred:X16}");
+                if (inRange ? !valid || inferred != n : valid && inferred == n)
+                {
+                    Assert.Fail($"step {i + 1} {step}: Top 0x{top:X16}, true 0x{n:X16}, inferred {valid} 0x{inferred:X16}");
+                }
+
                 actual = valid && inferred == n && window.TryCheck(n);
                 if (valid && inferred != n)
                 {
                     // Too old to be told apart from a number 2^32 later: the SA checks that one and the ICV fails.
-                    Assert.False(expected, $"step {i + 1} {step}: 0x{n:X16} is outside the inference range yet new");
+                    if (expected)
+                    {
+                        Assert.Fail($"step {i + 1} {step}: 0x{n:X16} is outside the inference range yet new");
+                    }
+
                     window.TryCheck(inferred);
                 }
             }
@@ -155,25 +162,34 @@ public sealed class ReplayWindowProperties
                 actual = window.TryCheck(n);
             }
 
-            Assert.True(
-                expected == actual,
-                $"window {size}, step {i + 1} {step}: 0x{n:X16} with Top 0x{top:X16}: window {actual}, reference {expected}");
-            Assert.Equal(top, window.Top);
-            if (!esn || actual)
+            if (expected != actual)
             {
-                Assert.Equal(actual, window.TryCheck(n));   // checking twice gives the same answer
+                Assert.Fail($"window {size}, step {i + 1} {step}: 0x{n:X16} with Top 0x{top:X16}: window {actual}, reference {expected}");
+            }
+
+            // Checking changed nothing, and checking again gives the same answer.
+            if (window.Top != top || ((!esn || actual) && window.TryCheck(n) != actual))
+            {
+                Assert.Fail($"window {size}, step {i + 1} {step}: checking 0x{n:X16} changed the window");
             }
 
             if (!step.CheckOnly && (!esn || actual))
             {
-                Assert.Equal(actual, window.TryCommit(n));
+                if (window.TryCommit(n) != actual)
+                {
+                    Assert.Fail($"window {size}, step {i + 1} {step}: TryCommit(0x{n:X16}) disagrees with TryCheck");
+                }
+
                 if (actual)
                 {
                     reference.Commit(n);
                 }
             }
 
-            Assert.Equal(reference.Highest, window.Top);
+            if (window.Top != reference.Highest)
+            {
+                Assert.Fail($"window {size}, step {i + 1} {step}: Top 0x{window.Top:X16}, reference 0x{reference.Highest:X16}");
+            }
         }
     }
 
@@ -186,10 +202,17 @@ public sealed class ReplayWindowProperties
             (1, Gen.UInt[1, 5000].Select(x => (ulong)x)),
             (2, Gen.ULong),
             (2, Gen.Select(Gen.UInt, Gen.Int[-5000, 5000], (k, d) => unchecked(((ulong)k << 32) + (ulong)(long)d))),
+            (2, Gen.Select(Gen.UInt, Gen.UInt[0, 5000], (k, d) => ((ulong)k << 32) + d)),       // case B: Tl < W − 1
             (1, Gen.UInt[0, 10_000].Select(x => ulong.MaxValue - x)));
-        Gen.Select(GenSize, top, Gen.Int[-5000, 5000], Gen.UInt, Gen.Bool)
+
+        // The low bits: anywhere, near Tl, or at the window's left edge Tl − W + 1 (the boundary both cases turn on).
+        Gen<(int Kind, int Offset)> low = Gen.Frequency<(int, int)>(
+            (1, Gen.Int[-5000, 5000].Select(d => (0, d))),
+            (2, Gen.Int[-5000, 5000].Select(d => (1, d))),
+            (2, Gen.Int[-2, 2].Select(d => (2, d))));
+        Gen.Select(GenSize, top, low, Gen.UInt)
             .Sample(
-                (size, t, near, random, useNear) =>
+                (size, t, lowKind, random) =>
                 {
                     var window = new ReplayWindow(size);
                     if (t != 0)
@@ -197,14 +220,20 @@ public sealed class ReplayWindowProperties
                         Assert.True(window.TryCommit(t));
                     }
 
-                    uint low = useNear ? unchecked((uint)t + (uint)near) : random;
+                    uint low = lowKind.Kind switch
+                    {
+                        1 => unchecked((uint)t + (uint)lowKind.Offset),
+                        2 => unchecked((uint)t - (uint)size + 1 + (uint)lowKind.Offset),
+                        _ => random,
+                    };
                     Int128 lo = (Int128)t - size + 1;
                     Int128 n = lo + unchecked(low - (uint)(lo & uint.MaxValue));
                     bool expectedValid = n >= 0 && n <= ulong.MaxValue;
                     bool valid = window.TryInferEsn(low, out ulong sequence);
-                    Assert.True(
-                        valid == expectedValid && (!valid || sequence == (ulong)n),
-                        $"window {size}, Top 0x{t:X16}, low 0x{low:X8}: got {valid} 0x{sequence:X16}, expected {expectedValid} {n}");
+                    if (valid != expectedValid || (valid && sequence != (ulong)n))
+                    {
+                        Assert.Fail($"window {size}, Top 0x{t:X16}, low 0x{low:X8}: got {valid} 0x{sequence:X16}, expected {expectedValid} {n}");
+                    }
                 },
                 iter: 20_000);
     }
