@@ -50,7 +50,10 @@ public sealed class EspSa : IDisposable
     /// <summary>Most bytes after the payload without TFC padding: 3 of padding, Pad Length, Next Header, ICV.</summary>
     public const int MaxTrailerSize = 3 + 2 + IcvSize;
 
-    /// <summary>The smallest valid ESP packet: header, IV, Pad Length, Next Header and ICV around an empty payload.</summary>
+    /// <summary>
+    /// The shortest packet <see cref="Open"/> parses at all: header, IV, Pad Length, Next Header and ICV. (The shortest
+    /// valid one is 2 bytes longer, because the encrypted part is padded to 4 bytes.)
+    /// </summary>
     public const int MinPacketSize = PayloadOffset + 2 + IcvSize;
 
     /// <summary>Next Header value of a dummy packet (RFC 4303 2.6).</summary>
@@ -208,21 +211,40 @@ public sealed class EspSa : IDisposable
             return Drop(EspStatus.HardLifetimeExpired);
         }
 
-        int padded = Math.Max(payloadLength, TfcTarget);
-        int padLength = PadLength(padded);
-        int encryptedLength = padded + padLength + 2;
-        if (payloadOffset < PayloadOffset || payloadLength < 0 || (uint)payloadOffset + (uint)encryptedLength + IcvSize > (uint)buffer.Length)
+        if (payloadOffset < PayloadOffset || payloadLength < 0 || payloadOffset > buffer.Length - payloadLength)
         {
             return Drop(EspStatus.NoBufferSpace);
         }
 
-        // RFC 4303 3.3.3: the counter never cycles; without ESN it stops at 2^32 - 1.
-        ulong seq = Interlocked.Increment(ref _sequence);
-        ulong limit = _esn ? ulong.MaxValue : uint.MaxValue;
-        if (seq == 0 || seq > limit)
+        int padded = Math.Max(payloadLength, TfcTarget);
+        int padLength = PadLength(padded);
+        int encryptedLength = padded + padLength + 2;
+        if ((long)payloadOffset + encryptedLength + IcvSize > buffer.Length)
         {
-            Fire(EspLifetimeEvent.Hard);
-            return Drop(EspStatus.SequenceExhausted);
+            return Drop(EspStatus.NoBufferSpace);
+        }
+
+        // RFC 4303 3.3.3: the counter never cycles; without ESN it stops at 2^32 - 1. The number is claimed with a
+        // compare-and-swap so that no thread ever takes one past the limit, not even transiently.
+        ulong limit = _esn ? ulong.MaxValue : uint.MaxValue;
+        ulong seq;
+        ulong current = Volatile.Read(ref _sequence);
+        while (true)
+        {
+            if (current >= limit)
+            {
+                Fire(EspLifetimeEvent.Hard);
+                return Drop(EspStatus.SequenceExhausted);
+            }
+
+            ulong seen = Interlocked.CompareExchange(ref _sequence, current + 1, current);
+            if (seen == current)
+            {
+                seq = current + 1;
+                break;
+            }
+
+            current = seen;
         }
 
         EspStatus lifetime = Account(payloadLength);
