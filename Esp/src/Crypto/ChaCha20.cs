@@ -50,6 +50,45 @@ internal static class ChaCha20
         return s_x4 ? ChaCha20X4.Lanes : 1;
     }
 
+    /// <summary>
+    /// Bytes per batch of the widest implementation: the AEAD works through the message in batches of this size.
+    /// </summary>
+    public static int BatchSize => s_x8 ? ChaCha20X8.BatchSize : s_x4 ? ChaCha20X4.BatchSize : BlockSize;
+
+    /// <summary>
+    /// The size of the batch that covers a final <paramref name="tailLength"/> (1 to <see cref="BatchSize"/> − 1) bytes:
+    /// the narrowest one at least that long among those the CPU runs.
+    /// </summary>
+    public static int TailBatchSize(int tailLength)
+    {
+        if (s_x8 && tailLength > ChaCha20X4.BatchSize)
+        {
+            return ChaCha20X8.BatchSize;
+        }
+
+        return s_x4 ? ChaCha20X4.BatchSize : BlockSize;
+    }
+
+    /// <summary>
+    /// XORs the keystream from block <paramref name="counter"/> on into <paramref name="batch"/> (a batch of
+    /// <see cref="BatchSize"/> or <see cref="TailBatchSize"/> bytes) and absorbs <paramref name="macData"/> (whole
+    /// 16-byte blocks) into <paramref name="mac"/>, reading all of it before writing any of the batch, so the two may
+    /// overlap. On AVX2 the two run interleaved in <see cref="ChaCha20X8.XorWithMac"/>.
+    /// </summary>
+    public static void XorWithMac(
+        ref readonly ChaCha20Key key, uint counter, in ChaCha20Nonce nonce, Span<byte> batch, ref Poly1305 mac, ReadOnlySpan<byte> macData)
+    {
+        if (s_x8 && batch.Length == ChaCha20X8.BatchSize)
+        {
+            ChaCha20X8.XorWithMac(
+                in key, counter, in nonce, ref MemoryMarshal.GetReference(batch), ref mac, ref MemoryMarshal.GetReference(macData), macData.Length / Poly1305.BlockSize);
+            return;
+        }
+
+        mac.Update(macData);
+        Xor(in key, counter, in nonce, batch);
+    }
+
     /// <summary>Writes the keystream from block <paramref name="counter"/> on to <paramref name="destination"/>.</summary>
     public static void Keystream(ref readonly ChaCha20Key key, uint counter, in ChaCha20Nonce nonce, Span<byte> destination)
     {

@@ -12,8 +12,12 @@ namespace IpsecFw.Esp.Crypto;
 /// <remarks>
 /// <para>Block 0 of the keystream is the Poly1305 one-time key (section 2.6) and blocks 1 on encrypt the data, so one
 /// batch of the block function (up to eight blocks) yields the key and the keystream for the first bytes together.
-/// <see cref="Open"/> authenticates the ciphertext before it decrypts anything: a forged packet costs one batch of
-/// ChaCha20 and the Poly1305 pass, and its bytes are zeroed.</para>
+/// After that the message goes through in batches of the widest ChaCha20 implementation, each absorbing into Poly1305
+/// ciphertext it has not written yet: in <see cref="Seal"/> what the batches before it produced, in <see cref="Open"/>
+/// everything up to its own end, read before the batch is decrypted in place. On AVX2 the two interleave
+/// (<see cref="ChaCha20X8.XorWithMac"/>). <see cref="Open"/> decrypts the head and the tail only after the tag checks out
+/// and zeroes the whole buffer when it does not, so a forged packet costs what a genuine one does and releases no
+/// plaintext.</para>
 /// <para>The key lives inside this object and is zeroed by <see cref="Aead.Dispose()"/>; the one-time key, the
 /// Poly1305 state and keystream on the stack are zeroed before each call returns. Seal and Open keep no state between
 /// calls and may run concurrently on one instance.</para>
@@ -68,20 +72,40 @@ public sealed class ChaCha20Poly1305Aead : Aead
 
         var n = new ChaCha20Nonce(nonce);
         Span<byte> head = stackalloc byte[ChaCha20.MaxHeadBlocks * ChaCha20.BlockSize];
-        int headBlocks = ChaCha20.HeadBlocks(data.Length);
-        head = head[..(headBlocks * ChaCha20.BlockSize)];
+        head = head[..(ChaCha20.HeadBlocks(data.Length) * ChaCha20.BlockSize)];
         ChaCha20.Keystream(in _key, 0, in n, head);
-
-        // Section 2.8: encrypt with blocks 1 on, then MAC aad || pad16 || ciphertext || pad16 || lengths.
-        int prefix = Math.Min(data.Length, head.Length - ChaCha20.BlockSize);
-        ChaCha20.XorInto(data[..prefix], head[ChaCha20.BlockSize..]);
-        ChaCha20.Xor(in _key, (uint)headBlocks, in n, data[prefix..]);
-
         var mac = new Poly1305(head[..Poly1305.KeySize]);
+        mac.UpdatePadded(aad);
+
+        // Section 2.8: encrypt with blocks 1 on, and MAC aad || pad16 || ciphertext || pad16 || lengths. Each batch
+        // absorbs the ciphertext that the head and the batches before it produced.
+        int encrypted = Math.Min(data.Length, head.Length - ChaCha20.BlockSize);
+        ChaCha20.XorInto(data[..encrypted], head[ChaCha20.BlockSize..]);
         CryptographicOperations.ZeroMemory(head);
-        Authenticate(ref mac, aad, data);
-        mac.Finish(tag);
-        mac.Clear();
+        uint counter = (uint)(head.Length / ChaCha20.BlockSize);
+        int authenticated = 0;
+        int batchSize = ChaCha20.BatchSize;
+        while (data.Length - encrypted >= batchSize)
+        {
+            ChaCha20.XorWithMac(in _key, counter, in n, data.Slice(encrypted, batchSize), ref mac, data[authenticated..encrypted]);
+            authenticated = encrypted;
+            encrypted += batchSize;
+            counter += (uint)(batchSize / ChaCha20.BlockSize);
+        }
+
+        int tail = data.Length - encrypted;
+        if (tail > 0)
+        {
+            Span<byte> stream = stackalloc byte[ChaCha20X8.BatchSize];
+            stream = stream[..ChaCha20.TailBatchSize(tail)];
+            stream.Clear();
+            ChaCha20.XorWithMac(in _key, counter, in n, stream, ref mac, data[authenticated..encrypted]);
+            authenticated = encrypted;
+            ChaCha20.XorInto(data[encrypted..], stream);
+            CryptographicOperations.ZeroMemory(stream);
+        }
+
+        Finish(ref mac, aad.Length, data, authenticated, tag);
     }
 
     /// <inheritdoc />
@@ -95,30 +119,57 @@ public sealed class ChaCha20Poly1305Aead : Aead
 
         var n = new ChaCha20Nonce(nonce);
         Span<byte> head = stackalloc byte[ChaCha20.MaxHeadBlocks * ChaCha20.BlockSize];
-        int headBlocks = ChaCha20.HeadBlocks(data.Length);
-        head = head[..(headBlocks * ChaCha20.BlockSize)];
+        head = head[..(ChaCha20.HeadBlocks(data.Length) * ChaCha20.BlockSize)];
         ChaCha20.Keystream(in _key, 0, in n, head);
-
-        // Authenticate the ciphertext as received, before any of it is decrypted.
         var mac = new Poly1305(head[..Poly1305.KeySize]);
-        Authenticate(ref mac, aad, data);
-        Span<byte> expected = stackalloc byte[TagSize];
-        mac.Finish(expected);
-        mac.Clear();
-        bool valid = CryptographicOperations.FixedTimeEquals(expected, tag);
-        CryptographicOperations.ZeroMemory(expected);
-        if (!valid)
+        mac.UpdatePadded(aad);
+
+        // The first bytes are decrypted from the head's keystream only once the tag checks out. Each whole batch after
+        // them absorbs all ciphertext up to its own end, reading it before it decrypts the batch in place.
+        int prefix = Math.Min(data.Length, head.Length - ChaCha20.BlockSize);
+        int decrypted = prefix;
+        uint counter = (uint)(head.Length / ChaCha20.BlockSize);
+        int authenticated = 0;
+        int batchSize = ChaCha20.BatchSize;
+        while (data.Length - decrypted >= batchSize)
         {
-            CryptographicOperations.ZeroMemory(head);
-            CryptographicOperations.ZeroMemory(data);
-            return false;
+            ChaCha20.XorWithMac(in _key, counter, in n, data.Slice(decrypted, batchSize), ref mac, data[authenticated..(decrypted + batchSize)]);
+            decrypted += batchSize;
+            authenticated = decrypted;
+            counter += (uint)(batchSize / ChaCha20.BlockSize);
         }
 
-        int prefix = Math.Min(data.Length, head.Length - ChaCha20.BlockSize);
-        ChaCha20.XorInto(data[..prefix], head[ChaCha20.BlockSize..]);
+        // The tail's keystream goes to the stack, also applied only once the tag checks out, while the whole blocks
+        // left are absorbed.
+        int tail = data.Length - decrypted;
+        Span<byte> stream = stackalloc byte[ChaCha20X8.BatchSize];
+        stream = stream[..(tail > 0 ? ChaCha20.TailBatchSize(tail) : 0)];
+        if (tail > 0)
+        {
+            stream.Clear();
+            int whole = (data.Length - authenticated) & ~(Poly1305.BlockSize - 1);
+            ChaCha20.XorWithMac(in _key, counter, in n, stream, ref mac, data.Slice(authenticated, whole));
+            authenticated += whole;
+        }
+
+        Span<byte> expected = stackalloc byte[TagSize];
+        Finish(ref mac, aad.Length, data, authenticated, expected);
+        bool valid = CryptographicOperations.FixedTimeEquals(expected, tag);
+        CryptographicOperations.ZeroMemory(expected);
+        if (valid)
+        {
+            ChaCha20.XorInto(data[..prefix], head[ChaCha20.BlockSize..]);
+            ChaCha20.XorInto(data[decrypted..], stream);
+        }
+        else
+        {
+            // Batches already decrypted in place are wiped with the rest: no unauthenticated plaintext leaves.
+            CryptographicOperations.ZeroMemory(data);
+        }
+
         CryptographicOperations.ZeroMemory(head);
-        ChaCha20.Xor(in _key, (uint)headBlocks, in n, data[prefix..]);
-        return true;
+        CryptographicOperations.ZeroMemory(stream);
+        return valid;
     }
 
     /// <inheritdoc />
@@ -126,16 +177,18 @@ public sealed class ChaCha20Poly1305Aead : Aead
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref _key[0], ChaCha20Key.Count)));
 
     /// <summary>
-    /// The Poly1305 input of section 2.8: AAD, pad16, ciphertext, pad16, then both lengths as little-endian 64-bit
-    /// integers.
+    /// Completes the Poly1305 input of section 2.8 after the AAD (already padded) and the first
+    /// <paramref name="authenticated"/> bytes of the ciphertext: the rest of the ciphertext, pad16, then both lengths
+    /// as little-endian 64-bit integers. Writes the tag and zeroes the MAC state.
     /// </summary>
-    private static void Authenticate(ref Poly1305 mac, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> ciphertext)
+    private static void Finish(ref Poly1305 mac, int aadLength, ReadOnlySpan<byte> ciphertext, int authenticated, Span<byte> tag)
     {
-        mac.UpdatePadded(aad);
-        mac.UpdatePadded(ciphertext);
-        Span<byte> lengths = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt64LittleEndian(lengths, (ulong)aad.Length);
+        mac.UpdatePadded(ciphertext[authenticated..]);
+        Span<byte> lengths = stackalloc byte[Poly1305.BlockSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(lengths, (ulong)aadLength);
         BinaryPrimitives.WriteUInt64LittleEndian(lengths[8..], (ulong)ciphertext.Length);
         mac.Update(lengths);
+        mac.Finish(tag);
+        mac.Clear();
     }
 }

@@ -40,71 +40,127 @@ internal static class ChaCha20X8
     /// </summary>
     public static void Xor(ref readonly ChaCha20Key key, uint counter, in ChaCha20Nonce nonce, ref byte data, int batches)
     {
-        Vector256<uint> laneOffsets = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+        Poly1305 idle = default;
         for (int batch = 0; batch < batches; batch++)
         {
-            Vector256<uint> x0 = Vector256.Create(ChaCha20.Sigma0);
-            Vector256<uint> x1 = Vector256.Create(ChaCha20.Sigma1);
-            Vector256<uint> x2 = Vector256.Create(ChaCha20.Sigma2);
-            Vector256<uint> x3 = Vector256.Create(ChaCha20.Sigma3);
-            Vector256<uint> x4 = Vector256.Create(key[0]);
-            Vector256<uint> x5 = Vector256.Create(key[1]);
-            Vector256<uint> x6 = Vector256.Create(key[2]);
-            Vector256<uint> x7 = Vector256.Create(key[3]);
-            Vector256<uint> x8 = Vector256.Create(key[4]);
-            Vector256<uint> x9 = Vector256.Create(key[5]);
-            Vector256<uint> x10 = Vector256.Create(key[6]);
-            Vector256<uint> x11 = Vector256.Create(key[7]);
-            Vector256<uint> counters = Vector256.Create(counter) + laneOffsets;
-            Vector256<uint> x12 = counters;
-            Vector256<uint> x13 = Vector256.Create(nonce.Word0);
-            Vector256<uint> x14 = Vector256.Create(nonce.Word1);
-            Vector256<uint> x15 = Vector256.Create(nonce.Word2);
-
-            // Section 2.3: ten double rounds, each a column round and a diagonal round (section 2.2).
-            for (int i = 0; i < 10; i++)
-            {
-                QuarterRound(ref x0, ref x4, ref x8, ref x12);
-                QuarterRound(ref x1, ref x5, ref x9, ref x13);
-                QuarterRound(ref x2, ref x6, ref x10, ref x14);
-                QuarterRound(ref x3, ref x7, ref x11, ref x15);
-                QuarterRound(ref x0, ref x5, ref x10, ref x15);
-                QuarterRound(ref x1, ref x6, ref x11, ref x12);
-                QuarterRound(ref x2, ref x7, ref x8, ref x13);
-                QuarterRound(ref x3, ref x4, ref x9, ref x14);
-            }
-
-            // Feed-forward: add the input state.
-            x0 += Vector256.Create(ChaCha20.Sigma0);
-            x1 += Vector256.Create(ChaCha20.Sigma1);
-            x2 += Vector256.Create(ChaCha20.Sigma2);
-            x3 += Vector256.Create(ChaCha20.Sigma3);
-            x4 += Vector256.Create(key[0]);
-            x5 += Vector256.Create(key[1]);
-            x6 += Vector256.Create(key[2]);
-            x7 += Vector256.Create(key[3]);
-            x8 += Vector256.Create(key[4]);
-            x9 += Vector256.Create(key[5]);
-            x10 += Vector256.Create(key[6]);
-            x11 += Vector256.Create(key[7]);
-            x12 += counters;
-            x13 += Vector256.Create(nonce.Word0);
-            x14 += Vector256.Create(nonce.Word1);
-            x15 += Vector256.Create(nonce.Word2);
-
-            // Transpose each group of four words: a_k then holds those words of block k (low half) and k + 4 (high).
-            Transpose4(ref x0, ref x1, ref x2, ref x3);
-            Transpose4(ref x4, ref x5, ref x6, ref x7);
-            Transpose4(ref x8, ref x9, ref x10, ref x11);
-            Transpose4(ref x12, ref x13, ref x14, ref x15);
-
-            ref byte block = ref Unsafe.Add(ref data, batch * BatchSize);
-            Store(ref block, 0, x0, x4, x8, x12);
-            Store(ref block, 1, x1, x5, x9, x13);
-            Store(ref block, 2, x2, x6, x10, x14);
-            Store(ref block, 3, x3, x7, x11, x15);
+            XorWithMac(in key, counter, in nonce, ref Unsafe.Add(ref data, batch * BatchSize), ref idle, ref data, 0);
             counter += Lanes;
         }
+    }
+
+    /// <summary>
+    /// XORs the keystream of blocks counter .. counter + 7 into the 512 bytes at <paramref name="data"/>, in place, and
+    /// meanwhile absorbs <paramref name="macBlocks"/> full 16-byte blocks at <paramref name="macData"/> into
+    /// <paramref name="mac"/>. Every read of the MAC input happens before the first write to the batch, so the MAC input
+    /// may be the batch itself (ciphertext authenticated before it is decrypted in place).
+    /// </summary>
+    /// <remarks>
+    /// The Poly1305 blocks are interleaved with the quarter rounds ("stitching"): Poly1305 is one serial chain of
+    /// scalar multiplications and carries whose latency leaves most issue slots idle, and the ChaCha20 rounds fill them
+    /// with vector work, so the pair costs little more than Poly1305 alone.
+    /// </remarks>
+    public static void XorWithMac(
+        ref readonly ChaCha20Key key, uint counter, in ChaCha20Nonce nonce, ref byte data, ref Poly1305 mac, ref byte macData, int macBlocks)
+    {
+        mac.GetKey(out ulong r0, out ulong r1, out ulong s1);
+        mac.GetAccumulator(out ulong h0, out ulong h1, out ulong h2);
+        // Four slots per double round take one MAC block each; blocks beyond the forty slots follow the rounds.
+        ref byte m = ref macData;
+        ref byte macEnd = ref Unsafe.Add(ref macData, macBlocks * Poly1305.BlockSize);
+
+        Vector256<uint> x0 = Vector256.Create(ChaCha20.Sigma0);
+        Vector256<uint> x1 = Vector256.Create(ChaCha20.Sigma1);
+        Vector256<uint> x2 = Vector256.Create(ChaCha20.Sigma2);
+        Vector256<uint> x3 = Vector256.Create(ChaCha20.Sigma3);
+        Vector256<uint> x4 = Vector256.Create(key[0]);
+        Vector256<uint> x5 = Vector256.Create(key[1]);
+        Vector256<uint> x6 = Vector256.Create(key[2]);
+        Vector256<uint> x7 = Vector256.Create(key[3]);
+        Vector256<uint> x8 = Vector256.Create(key[4]);
+        Vector256<uint> x9 = Vector256.Create(key[5]);
+        Vector256<uint> x10 = Vector256.Create(key[6]);
+        Vector256<uint> x11 = Vector256.Create(key[7]);
+        Vector256<uint> counters = Vector256.Create(counter) + Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+        Vector256<uint> x12 = counters;
+        Vector256<uint> x13 = Vector256.Create(nonce.Word0);
+        Vector256<uint> x14 = Vector256.Create(nonce.Word1);
+        Vector256<uint> x15 = Vector256.Create(nonce.Word2);
+
+        // Section 2.3: ten double rounds, each a column round and a diagonal round (section 2.2).
+        for (int i = 0; i < 10; i++)
+        {
+            QuarterRound(ref x0, ref x4, ref x8, ref x12);
+            QuarterRound(ref x1, ref x5, ref x9, ref x13);
+            if (Unsafe.IsAddressLessThan(ref m, ref macEnd))
+            {
+                Poly1305.Absorb(ref h0, ref h1, ref h2, r0, r1, s1, ref m, 1);
+                m = ref Unsafe.Add(ref m, Poly1305.BlockSize);
+            }
+
+            QuarterRound(ref x2, ref x6, ref x10, ref x14);
+            QuarterRound(ref x3, ref x7, ref x11, ref x15);
+            if (Unsafe.IsAddressLessThan(ref m, ref macEnd))
+            {
+                Poly1305.Absorb(ref h0, ref h1, ref h2, r0, r1, s1, ref m, 1);
+                m = ref Unsafe.Add(ref m, Poly1305.BlockSize);
+            }
+
+            QuarterRound(ref x0, ref x5, ref x10, ref x15);
+            QuarterRound(ref x1, ref x6, ref x11, ref x12);
+            if (Unsafe.IsAddressLessThan(ref m, ref macEnd))
+            {
+                Poly1305.Absorb(ref h0, ref h1, ref h2, r0, r1, s1, ref m, 1);
+                m = ref Unsafe.Add(ref m, Poly1305.BlockSize);
+            }
+
+            QuarterRound(ref x2, ref x7, ref x8, ref x13);
+            QuarterRound(ref x3, ref x4, ref x9, ref x14);
+            if (Unsafe.IsAddressLessThan(ref m, ref macEnd))
+            {
+                Poly1305.Absorb(ref h0, ref h1, ref h2, r0, r1, s1, ref m, 1);
+                m = ref Unsafe.Add(ref m, Poly1305.BlockSize);
+            }
+        }
+
+        if (macBlocks > 0)
+        {
+            while (Unsafe.IsAddressLessThan(ref m, ref macEnd))
+            {
+                Poly1305.Absorb(ref h0, ref h1, ref h2, r0, r1, s1, ref m, 1);
+                m = ref Unsafe.Add(ref m, Poly1305.BlockSize);
+            }
+
+            mac.SetAccumulator(h0, h1, h2);
+        }
+
+        // Feed-forward: add the input state.
+        x0 += Vector256.Create(ChaCha20.Sigma0);
+        x1 += Vector256.Create(ChaCha20.Sigma1);
+        x2 += Vector256.Create(ChaCha20.Sigma2);
+        x3 += Vector256.Create(ChaCha20.Sigma3);
+        x4 += Vector256.Create(key[0]);
+        x5 += Vector256.Create(key[1]);
+        x6 += Vector256.Create(key[2]);
+        x7 += Vector256.Create(key[3]);
+        x8 += Vector256.Create(key[4]);
+        x9 += Vector256.Create(key[5]);
+        x10 += Vector256.Create(key[6]);
+        x11 += Vector256.Create(key[7]);
+        x12 += counters;
+        x13 += Vector256.Create(nonce.Word0);
+        x14 += Vector256.Create(nonce.Word1);
+        x15 += Vector256.Create(nonce.Word2);
+
+        // Transpose each group of four words: a_k then holds those words of block k (low half) and k + 4 (high).
+        Transpose4(ref x0, ref x1, ref x2, ref x3);
+        Transpose4(ref x4, ref x5, ref x6, ref x7);
+        Transpose4(ref x8, ref x9, ref x10, ref x11);
+        Transpose4(ref x12, ref x13, ref x14, ref x15);
+
+        Store(ref data, 0, x0, x4, x8, x12);
+        Store(ref data, 1, x1, x5, x9, x13);
+        Store(ref data, 2, x2, x6, x10, x14);
+        Store(ref data, 3, x3, x7, x11, x15);
     }
 
     /// <summary>The quarter round of RFC 8439 section 2.1, on eight lanes.</summary>

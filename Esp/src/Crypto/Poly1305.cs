@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 
 namespace IpsecFw.Esp.Crypto;
@@ -25,7 +26,8 @@ internal struct Poly1305
     /// <summary>Bytes in a tag.</summary>
     public const int TagSize = 16;
 
-    private const int BlockSize = 16;
+    /// <summary>Bytes in a block.</summary>
+    public const int BlockSize = 16;
 
     private ulong _r0;
     private ulong _r1;
@@ -127,68 +129,117 @@ internal struct Poly1305
     /// <summary>Zeroes the key and the accumulator.</summary>
     public void Clear() => CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref this, 1)));
 
+    /// <summary>The key half r (clamped) and s1 = 5·r1/4, for a caller that runs <see cref="Absorb"/> itself.</summary>
+    internal readonly void GetKey(out ulong r0, out ulong r1, out ulong s1)
+    {
+        r0 = _r0;
+        r1 = _r1;
+        s1 = _s1;
+    }
+
+    /// <summary>The accumulator, for a caller that runs <see cref="Absorb"/> itself.</summary>
+    internal readonly void GetAccumulator(out ulong h0, out ulong h1, out ulong h2)
+    {
+        h0 = _h0;
+        h1 = _h1;
+        h2 = _h2;
+    }
+
+    /// <summary>Stores the accumulator back after <see cref="Absorb"/> ran on it.</summary>
+    internal void SetAccumulator(ulong h0, ulong h1, ulong h2)
+    {
+        _h0 = h0;
+        _h1 = h1;
+        _h2 = h2;
+    }
+
     /// <summary>
-    /// h = (h + m_i + hibit·2^128)·r for each of <paramref name="count"/> blocks at <paramref name="data"/>, with the
-    /// state in registers for the whole run.
+    /// One block: h = (h + m + hibit·2^128)·r, partially reduced. Inlined into every loop that absorbs blocks, so the
+    /// accumulator stays in registers (<see cref="ChaCha20X8"/> interleaves it with the ChaCha20 rounds).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Absorb(ref ulong h0, ref ulong h1, ref ulong h2, ulong r0, ulong r1, ulong s1, ref byte block, ulong hibit)
+    {
+        ulong m0 = BinaryPrimitives.ReadUInt64LittleEndian(MemoryMarshal.CreateReadOnlySpan(ref block, 8));
+        ulong m1 = BinaryPrimitives.ReadUInt64LittleEndian(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref block, 8), 8));
+
+        // h += m, with the 2^128 bit that marks a full block.
+        h0 += m0;
+        ulong c = h0 < m0 ? 1UL : 0UL;
+        h1 += c;
+        ulong c1 = h1 < c ? 1UL : 0UL;
+        h1 += m1;
+        c1 += h1 < m1 ? 1UL : 0UL;
+        h2 += c1 + hibit;
+
+        // d = h·r, where terms at 2^128 and above wrap to 5/4 of their r1 factor:
+        //   d0 = h0·r0 + h1·s1
+        //   d1 = h0·r1 + h1·r0 + h2·s1
+        //   d2 = h2·r0
+        // h2 stays below 8 and r0, s1 below 2^61, so the small products fit in 64 bits and no sum overflows 128.
+        ulong d0Hi = MultiplyHigh(h0, r0, out ulong d0Lo);
+        ulong tHi = MultiplyHigh(h1, s1, out ulong tLo);
+        d0Lo += tLo;
+        d0Hi += tHi + (d0Lo < tLo ? 1UL : 0UL);
+
+        ulong d1Hi = MultiplyHigh(h0, r1, out ulong d1Lo);
+        tHi = MultiplyHigh(h1, r0, out tLo);
+        d1Lo += tLo;
+        d1Hi += tHi + (d1Lo < tLo ? 1UL : 0UL);
+        tLo = h2 * s1;
+        d1Lo += tLo;
+        d1Hi += d1Lo < tLo ? 1UL : 0UL;
+
+        ulong d2 = h2 * r0;
+
+        // Carry d0 → d1 → d2.
+        h0 = d0Lo;
+        d1Lo += d0Hi;
+        d1Hi += d1Lo < d0Hi ? 1UL : 0UL;
+        h1 = d1Lo;
+        d2 += d1Hi;
+
+        // Partial reduction: the bits of d2 at 2^130 and above, times 5, go back into h0.
+        h2 = d2 & 3;
+        c = (d2 & ~3UL) + (d2 >> 2);
+        h0 += c;
+        c = h0 < c ? 1UL : 0UL;
+        h1 += c;
+        h2 += h1 < c ? 1UL : 0UL;
+    }
+
+    /// <summary>
+    /// <see cref="Absorb"/> for each of <paramref name="count"/> blocks at <paramref name="data"/>, with the state in
+    /// registers for the whole run.
     /// </summary>
     private static void Blocks(ref Poly1305 state, ref byte data, nuint count, ulong hibit)
     {
         ulong r0 = state._r0, r1 = state._r1, s1 = state._s1;
         ulong h0 = state._h0, h1 = state._h1, h2 = state._h2;
-
         for (nuint i = 0; i < count; i++)
         {
-            ref byte block = ref Unsafe.Add(ref data, i * BlockSize);
-            ulong m0 = BinaryPrimitives.ReadUInt64LittleEndian(MemoryMarshal.CreateReadOnlySpan(ref block, 8));
-            ulong m1 = BinaryPrimitives.ReadUInt64LittleEndian(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref block, 8), 8));
-
-            // h += m, with the 2^128 bit that marks a full block.
-            h0 += m0;
-            ulong c = h0 < m0 ? 1UL : 0UL;
-            h1 += c;
-            ulong c1 = h1 < c ? 1UL : 0UL;
-            h1 += m1;
-            c1 += h1 < m1 ? 1UL : 0UL;
-            h2 += c1 + hibit;
-
-            // d = h·r, where terms at 2^128 and above wrap to 5/4 of their r1 factor:
-            //   d0 = h0·r0 + h1·s1
-            //   d1 = h0·r1 + h1·r0 + h2·s1
-            //   d2 = h2·r0
-            // h2 stays below 8 and r0, s1 below 2^61, so the small products fit in 64 bits and no sum overflows 128.
-            ulong d0Hi = Math.BigMul(h0, r0, out ulong d0Lo);
-            ulong tHi = Math.BigMul(h1, s1, out ulong tLo);
-            d0Lo += tLo;
-            d0Hi += tHi + (d0Lo < tLo ? 1UL : 0UL);
-
-            ulong d1Hi = Math.BigMul(h0, r1, out ulong d1Lo);
-            tHi = Math.BigMul(h1, r0, out tLo);
-            d1Lo += tLo;
-            d1Hi += tHi + (d1Lo < tLo ? 1UL : 0UL);
-            tLo = h2 * s1;
-            d1Lo += tLo;
-            d1Hi += d1Lo < tLo ? 1UL : 0UL;
-
-            ulong d2 = h2 * r0;
-
-            // Carry d0 → d1 → d2.
-            h0 = d0Lo;
-            d1Lo += d0Hi;
-            d1Hi += d1Lo < d0Hi ? 1UL : 0UL;
-            h1 = d1Lo;
-            d2 += d1Hi;
-
-            // Partial reduction: the bits of d2 at 2^130 and above, times 5, go back into h0.
-            h2 = d2 & 3;
-            c = (d2 & ~3UL) + (d2 >> 2);
-            h0 += c;
-            c = h0 < c ? 1UL : 0UL;
-            h1 += c;
-            h2 += h1 < c ? 1UL : 0UL;
+            Absorb(ref h0, ref h1, ref h2, r0, r1, s1, ref Unsafe.Add(ref data, i * BlockSize), hibit);
         }
 
         state._h0 = h0;
         state._h1 = h1;
         state._h2 = h2;
+    }
+
+    /// <summary>
+    /// The 128-bit product of <paramref name="a"/> and <paramref name="b"/>. Where BMI2 exists the high half comes from
+    /// MULX and the low half from IMUL, both in registers: <see cref="Math.BigMul(ulong, ulong, out ulong)"/> passes the
+    /// low half through memory, which puts a store-to-load forwarding delay on the serial chain of the accumulator.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong MultiplyHigh(ulong a, ulong b, out ulong low)
+    {
+        if (Bmi2.X64.IsSupported)
+        {
+            low = a * b;
+            return Bmi2.X64.MultiplyNoFlags(a, b);
+        }
+
+        return Math.BigMul(a, b, out low);
     }
 }

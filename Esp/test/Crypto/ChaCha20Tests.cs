@@ -91,6 +91,52 @@ public sealed class ChaCha20Tests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(28)]
+    [InlineData(32)]
+    [InlineData(40)]
+    [InlineData(41)]
+    [InlineData(60)]
+    [InlineData(100)]
+    public void XorWithMac_equals_MAC_then_XOR_for_every_batch_size(int macBlocks)
+    {
+        var rng = new Random(macBlocks);
+        var key = new byte[32];
+        var nonce = new byte[12];
+        var polyKey = new byte[32];
+        rng.NextBytes(key);
+        rng.NextBytes(nonce);
+        rng.NextBytes(polyKey);
+        ChaCha20Key k = Key(key);
+        var n = new ChaCha20Nonce(nonce);
+        foreach (int batchSize in new[] { ChaCha20.BatchSize, ChaCha20.TailBatchSize(1), ChaCha20.TailBatchSize(ChaCha20.BatchSize - 1) }.Distinct())
+        {
+            foreach (bool overlapping in new[] { false, true })
+            {
+                // The MAC input either precedes the batch (Seal) or runs up to the batch's end (Open, in place).
+                int macLength = macBlocks * 16;
+                int batchOffset = overlapping ? Math.Max(0, macLength - batchSize) : macLength;
+                var buffer = new byte[Math.Max(macLength, batchOffset + batchSize)];
+                rng.NextBytes(buffer);
+                byte[] expected = (byte[])buffer.Clone();
+                var expectedMac = new Poly1305(polyKey);
+                expectedMac.Update(expected.AsSpan(0, macLength));
+                ChaCha20.XorScalar(in k, 5, in n, expected.AsSpan(batchOffset, batchSize));
+                var expectedTag = new byte[16];
+                expectedMac.Finish(expectedTag);
+
+                var mac = new Poly1305(polyKey);
+                ChaCha20.XorWithMac(in k, 5, in n, buffer.AsSpan(batchOffset, batchSize), ref mac, buffer.AsSpan(0, macLength));
+                var tag = new byte[16];
+                mac.Finish(tag);
+                Assert.Equal(expected, buffer);
+                Assert.Equal(expectedTag, tag);
+            }
+        }
+    }
+
     [Fact]
     public void Head_blocks_cover_block_0_and_the_first_bytes_in_one_batch()
     {
