@@ -57,7 +57,7 @@ internal static class ChaCha20
 
     /// <summary>
     /// The size of the batch that covers a final <paramref name="tailLength"/> (1 to <see cref="BatchSize"/> − 1) bytes:
-    /// the narrowest one at least that long among those the CPU runs.
+    /// the narrowest one at least that long among those the CPU runs, a single block for up to 64 bytes.
     /// </summary>
     public static int TailBatchSize(int tailLength)
     {
@@ -66,7 +66,8 @@ internal static class ChaCha20
             return ChaCha20X8.BatchSize;
         }
 
-        return s_x4 ? ChaCha20X4.BatchSize : BlockSize;
+        // One block is cheaper on its own than in a four-lane batch.
+        return s_x4 && tailLength > BlockSize ? ChaCha20X4.BatchSize : BlockSize;
     }
 
     /// <summary>
@@ -124,7 +125,7 @@ internal static class ChaCha20
             }
         }
 
-        if (s_x4)
+        if (s_x4 && data.Length > BlockSize)
         {
             XorX4(in key, counter, in nonce, data);
             return;

@@ -13,7 +13,8 @@ namespace IpsecFw.Esp.Crypto;
 /// block counter (word 12) differs between lanes. After the twenty rounds and the feed-forward addition the 16 × 8 words
 /// are transposed back into eight serialised blocks and XORed into the data. Rotations by 16 and 8 bits are byte
 /// shuffles, by 12 and 7 two shifts; AVX-512VL has a rotate instruction for all four. With AVX-512 the JIT also has
-/// 32 vector registers, enough to hold the whole state without spilling.
+/// 32 vector registers, enough to hold the whole state without spilling. <see cref="XorWithMac"/> runs Poly1305 blocks
+/// between the quarter rounds, on the scalar units the vector code leaves idle.
 /// </remarks>
 internal static class ChaCha20X8
 {
@@ -64,6 +65,7 @@ internal static class ChaCha20X8
     {
         mac.GetKey(out ulong r0, out ulong r1, out ulong s1);
         mac.GetAccumulator(out ulong h0, out ulong h1, out ulong h2);
+
         // Four slots per double round take one MAC block each; blocks beyond the forty slots follow the rounds.
         ref byte m = ref macData;
         ref byte macEnd = ref Unsafe.Add(ref macData, macBlocks * Poly1305.BlockSize);
