@@ -56,7 +56,7 @@ public static class InnerPackets
         {
             upper = new byte[8 + payload.Length];
             BinaryPrimitives.WriteUInt16BigEndian(upper, (ushort)(40000 + index));
-            BinaryPrimitives.WriteUInt16BigEndian(upper.AsSpan(2), 5001);
+            BinaryPrimitives.WriteUInt16BigEndian(upper.AsSpan(2), 7);          // echo: tshark dissects any payload there
             BinaryPrimitives.WriteUInt16BigEndian(upper.AsSpan(4), (ushort)upper.Length);
             payload.CopyTo(upper, 8);
             upperProtocol = ProtoUdp;
