@@ -72,6 +72,7 @@ public sealed class ScapyInteropTests(ScapyInteropFixture fixture) : IClassFixtu
             Assert.Equal(s.Spi(index, scapyToUs: false), d.Spi);
             Assert.Equal((uint)o.Sequence, d.SeqLow);
             Assert.True(ivs.Add(d.Iv!), $"{at}: IV {d.Iv} repeated under one key (RFC 4106 3.1 forbids it)");
+            Assert.True(d.OuterProblems is { Count: 0 }, $"{at}: outer header: {string.Join("; ", d.OuterProblems ?? ["none reported"])}");
             if (s.Udp)
             {
                 Assert.True(d.UdpProblems is { Count: 0 }, $"{at}: UDP encapsulation: {string.Join("; ", d.UdpProblems ?? ["none reported"])}");
@@ -134,6 +135,13 @@ public sealed class ScapyInteropTests(ScapyInteropFixture fixture) : IClassFixtu
             string at = $"{name} packet {i} (seq 0x{seqs[i]:x})";
             Assert.True(e.Error is null, $"{at}: Scapy failed: {e.Error}");
             Assert.All(e.Fixups ?? [], f => Assert.True(s.Udp && s.Outer == AddressFamily.InterNetwork && f.StartsWith("udp-length", StringComparison.Ordinal), $"{at}: unexpected fix-up {f}"));
+            if (e.WireAsBuilt is not null)
+            {
+                // What Scapy really emitted (UDP Length 8, RFC 768 says header plus data) carries no ESP: refused.
+                byte[] asBuilt = Convert.FromHexString(e.WireAsBuilt);
+                Assert.Equal(EspStatus.Malformed, Decapsulator.Decapsulate(table, asBuilt, 0, asBuilt.Length, out _, out _, out _));
+            }
+
             byte[] wire = Convert.FromHexString(e.Wire!);
             EspStatus status = Decapsulator.Decapsulate(table, wire, 0, wire.Length, out EspSa? used, out int offset, out int length);
             Assert.True(status == EspStatus.Ok, $"{at}: Decapsulate returned {status}; wire {e.Wire}");

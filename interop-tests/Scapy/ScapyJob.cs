@@ -39,13 +39,19 @@ public sealed record ScapyResult(string ScapyVersion, string CryptographyVersion
 public sealed record ScapyResultScenario(string Name, IReadOnlyList<ScapyEncrypted> ScapyPackets, IReadOnlyList<ScapyDecrypted> OurPackets);
 
 /// <summary>Direction (a): what Scapy built and encrypted.</summary>
-public sealed record ScapyEncrypted(string? Clear, string? Wire, IReadOnlyList<string>? Fixups, string? Error);
+/// <param name="Clear">Scapy's clear packet.</param>
+/// <param name="Wire">The packet to decapsulate (Scapy's, after any fix-up).</param>
+/// <param name="Fixups">What was fixed in Scapy's bytes, and why.</param>
+/// <param name="WireAsBuilt">Scapy's bytes before a fix-up, where one was needed.</param>
+/// <param name="Error">Why Scapy failed, if it did.</param>
+public sealed record ScapyEncrypted(string? Clear, string? Wire, IReadOnlyList<string>? Fixups, string? WireAsBuilt, string? Error);
 
 /// <summary>Direction (b): what Scapy and cryptography made of one of our packets.</summary>
 public sealed record ScapyDecrypted(
     uint? Spi,
     uint? SeqLow,
     string? Iv,
+    IReadOnlyList<string>? OuterProblems,
     IReadOnlyList<string>? UdpProblems,
     string? AeadPayload,
     int? AeadNextHeader,

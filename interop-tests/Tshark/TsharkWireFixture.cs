@@ -24,6 +24,8 @@ public sealed record TsharkFrame(
     string Ipv6Sources,
     string IpProtocols,
     string Ipv6NextHeaders,
+    string IpChecksumStatus,
+    string UdpChecksumStatus,
     string Malformed,
     string Expert,
     byte[]? Decrypted);
@@ -224,6 +226,8 @@ public sealed partial class TsharkWireFixture : IAsyncLifetime
         {
             "-o", "esp.enable_encryption_decode:TRUE",
             "-o", "esp.enable_authentication_check:TRUE",
+            "-o", "ip.check_checksum:TRUE",
+            "-o", "udp.check_checksum:TRUE",
         };
         foreach (WireCase c in WireCase.All.Where(c => c.TsharkDecrypts))
         {
@@ -235,7 +239,7 @@ public sealed partial class TsharkWireFixture : IAsyncLifetime
         string[] fields =
         [
             "frame.number", "esp.spi", "esp.sequence", "esp.pad_len", "esp.protocol", "esp.icv_good", "esp.icv_bad",
-            "udp.srcport", "udp.dstport", "ip.src", "ipv6.src", "ip.proto", "ipv6.nxt", "_ws.malformed", "_ws.expert.message",
+            "udp.srcport", "udp.dstport", "ip.src", "ipv6.src", "ip.proto", "ipv6.nxt", "ip.checksum.status", "udp.checksum.status", "_ws.malformed", "_ws.expert.message",
         ];
         var fieldArgs = new List<string> { "-r", capture };
         fieldArgs.AddRange(options);
@@ -267,7 +271,7 @@ public sealed partial class TsharkWireFixture : IAsyncLifetime
             string[] v = lines[i].TrimEnd('\r').Split('\t');
             Array.Resize(ref v, fields.Length);
             v = [.. v.Select(x => x ?? "")];
-            Captured.Add(new TsharkFrame(int.Parse(v[0], CultureInfo.InvariantCulture), v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], decrypted[i]));
+            Captured.Add(new TsharkFrame(int.Parse(v[0], CultureInfo.InvariantCulture), v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16], decrypted[i]));
         }
     }
 

@@ -63,6 +63,15 @@ public sealed class TsharkWireTests(TsharkWireFixture fixture) : IClassFixture<T
             {
                 Assert.Equal("4500", t.UdpSrcPort.Split(',')[0]);
                 Assert.Equal("4500", t.UdpDstPort.Split(',')[0]);
+
+                // Checksum status 1 = good, 3 = not present: IPv4 may send zero (RFC 3948 2.1), IPv6 must not (RFC 8200 8.1).
+                string udpChecksum = t.UdpChecksumStatus.Split(',')[0];
+                Assert.True(c.Family == AddressFamily.InterNetwork ? udpChecksum is "1" or "3" : udpChecksum == "1", $"{at}: outer UDP checksum status {udpChecksum}");
+            }
+
+            if (c.Family == AddressFamily.InterNetwork)
+            {
+                Assert.Equal("1", t.IpChecksumStatus.Split(',')[0]);
             }
 
             if (!c.TsharkDecrypts)

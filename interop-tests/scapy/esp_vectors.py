@@ -116,10 +116,13 @@ def scapy_encrypt(sc):
             sa.esn = seq >> 32
             enc = sa.encrypt(clear, iv=bytes.fromhex(spec["iv"]))
             fixups = []
-            wire = raw(enc)
+            as_built = raw(enc)
+            wire = as_built
             if sc["udp"] and sc["outer_family"] == 4:
                 wire = fix_ipv4_udp_length(wire, fixups)
             entry = {"clear": raw(clear).hex(), "wire": wire.hex(), "fixups": fixups}
+            if wire != as_built:
+                entry["wire_as_built"] = as_built.hex()
         except Exception as ex:  # reported per packet; the C# side fails the test with it
             entry = {"error": "%s: %s" % (type(ex).__name__, ex)}
         out.append(entry)
@@ -131,6 +134,27 @@ def find_esp(pkt):
     if esp is None:
         raise ValueError("no ESP layer in %s" % pkt.summary())
     return esp
+
+
+def outer_checks(wire, family):
+    """The outer header of one of our packets: lengths and (IPv4) header checksum, recomputed by Scapy."""
+    problems = []
+    if family == 4:
+        pkt = IP(wire)
+        if pkt.len != len(wire):
+            problems.append("IPv4 Total Length %d but the packet has %d bytes" % (pkt.len, len(wire)))
+        copy = pkt.copy()
+        copy.chksum = None
+        want = IP(raw(copy)).chksum
+        if pkt.chksum != want:
+            problems.append("IPv4 header checksum 0x%04x, expected 0x%04x" % (pkt.chksum, want))
+        if pkt.flags.MF or pkt.frag:
+            problems.append("outer IPv4 header says fragment")
+    else:
+        pkt = IPv6(wire)
+        if pkt.plen != len(wire) - 40:
+            problems.append("IPv6 Payload Length %d but %d bytes follow the header" % (pkt.plen, len(wire) - 40))
+    return problems
 
 
 def udp_checks(pkt, family):
@@ -219,6 +243,7 @@ def scapy_decrypt(sc):
             esp = find_esp(pkt)
             seq = ours["seq"]
             entry.update({"spi": esp.spi, "seq_low": esp.seq, "iv": bytes(esp.data[:8]).hex()})
+            entry["outer_problems"] = outer_checks(bytes.fromhex(ours["wire"]), sc["outer_family"])
             if sc["udp"]:
                 entry["udp_problems"] = udp_checks(pkt, sc["outer_family"])
             entry.update(aead_open(sc, esp, seq))
