@@ -21,7 +21,8 @@ public sealed record OurPacket(ClearPacket Clear, byte[]? Wire, ulong Sequence, 
 /// </summary>
 public sealed class ScapyInteropFixture : IAsyncLifetime
 {
-    private readonly string _workDir = Path.Combine(Path.GetTempPath(), $"ipsecfw-interop-scapy-{Environment.ProcessId}-{Guid.NewGuid():N}");
+    /// <summary>Where the job, result and capture files go (kept after the run if IPSECFW_INTEROP_KEEP is set).</summary>
+    public string WorkDir { get; } = Path.Combine(Path.GetTempPath(), $"ipsecfw-interop-scapy-{Environment.ProcessId}-{Guid.NewGuid():N}");
 
     /// <summary>Why the tests cannot run here, or null.</summary>
     public string? SkipReason { get; private set; }
@@ -74,9 +75,9 @@ public sealed class ScapyInteropFixture : IAsyncLifetime
         }
 
         Job = new ScapyJob(scenarios);
-        Directory.CreateDirectory(_workDir);
-        string jobPath = Path.Combine(_workDir, "job.json");
-        string resultPath = Path.Combine(_workDir, "result.json");
+        Directory.CreateDirectory(WorkDir);
+        string jobPath = Path.Combine(WorkDir, "job.json");
+        string resultPath = Path.Combine(WorkDir, "result.json");
         await File.WriteAllTextAsync(jobPath, JsonSerializer.Serialize(Job, ScapyJson.Options));
         Python = await ProcessRunner.RunAsync(Prerequisites.Python, [script, jobPath, resultPath], TimeSpan.FromSeconds(120));
         if (Python.ExitCode != 0 || !File.Exists(resultPath))
@@ -108,9 +109,9 @@ public sealed class ScapyInteropFixture : IAsyncLifetime
     {
         try
         {
-            if (Directory.Exists(_workDir) && Environment.GetEnvironmentVariable("IPSECFW_INTEROP_KEEP") is null)
+            if (Directory.Exists(WorkDir) && Environment.GetEnvironmentVariable("IPSECFW_INTEROP_KEEP") is null)
             {
-                Directory.Delete(_workDir, recursive: true);
+                Directory.Delete(WorkDir, recursive: true);
             }
         }
         catch (IOException)

@@ -40,7 +40,7 @@ public sealed class ScapyInteropTests(ScapyInteropFixture fixture) : IClassFixtu
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"scapy {result.ScapyVersion}, cryptography {result.CryptographyVersion}: {Matrix.All.Count} scenarios, " +
             $"{scapyPackets} packets Scapy->us, {ourPackets} us->Scapy, {fixups} Scapy UDP-length fix-ups; " +
-            $"set-up {fixture.Elapsed.TotalSeconds:F1}s (python {fixture.Python!.Elapsed.TotalSeconds:F1}s)");
+            $"set-up {fixture.Elapsed.TotalSeconds:F1}s (python {fixture.Python!.Elapsed.TotalSeconds:F1}s); files in {fixture.WorkDir}");
     }
 
     /// <summary>

@@ -48,8 +48,8 @@ public static class ProcessRunner
             }
         }
 
-        // WaitForExit without a timeout drains the asynchronous readers once the process is gone.
-        process.WaitForExit();
+        // Let the asynchronous readers drain (bounded: a grandchild holding the pipes must not hang the test).
+        process.WaitForExit(TimeSpan.FromSeconds(10));
         string o, e;
         lock (stdout) { o = stdout.ToString(); }
         lock (stderr) { e = stderr.ToString(); }

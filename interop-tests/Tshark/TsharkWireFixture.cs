@@ -41,7 +41,8 @@ public sealed partial class TsharkWireFixture : IAsyncLifetime
     public const string CaptureFilter = "ip proto 50 or ip6 proto 50 or udp port 4500";
 
     private static readonly int[] s_sizes = [0, 1, 2, 3, 100, 1000];
-    private readonly string _workDir = Path.Combine(Path.GetTempPath(), $"ipsecfw-interop-wire-{Environment.ProcessId}-{Guid.NewGuid():N}");
+    /// <summary>Where the job, result and capture files go (kept after the run if IPSECFW_INTEROP_KEEP is set).</summary>
+    public string WorkDir { get; } = Path.Combine(Path.GetTempPath(), $"ipsecfw-interop-wire-{Environment.ProcessId}-{Guid.NewGuid():N}");
 
     /// <summary>Why the tests cannot run here, or null.</summary>
     public string? SkipReason { get; private set; }
@@ -61,6 +62,9 @@ public sealed partial class TsharkWireFixture : IAsyncLifetime
     /// <summary>The exact tshark read options used (for the README and failure messages).</summary>
     public IReadOnlyList<string> ReadOptions { get; private set; } = [];
 
+    /// <summary>How long each stage took (namespaces, capture start, send, capture end, decode), for the test output.</summary>
+    public List<string> Stages { get; } = [];
+
     /// <summary>Wall time of the whole run.</summary>
     public TimeSpan Elapsed { get; private set; }
 
@@ -79,7 +83,7 @@ public sealed partial class TsharkWireFixture : IAsyncLifetime
 
         try
         {
-            Directory.CreateDirectory(_workDir);
+            Directory.CreateDirectory(WorkDir);
             Encrypt();
             await RunAsync(ip!);
         }
@@ -96,9 +100,9 @@ public sealed partial class TsharkWireFixture : IAsyncLifetime
     {
         try
         {
-            if (Directory.Exists(_workDir) && Environment.GetEnvironmentVariable("IPSECFW_INTEROP_KEEP") is null)
+            if (Directory.Exists(WorkDir) && Environment.GetEnvironmentVariable("IPSECFW_INTEROP_KEEP") is null)
             {
-                Directory.Delete(_workDir, recursive: true);
+                Directory.Delete(WorkDir, recursive: true);
             }
         }
         catch (IOException)
@@ -139,15 +143,23 @@ public sealed partial class TsharkWireFixture : IAsyncLifetime
 
     private async Task RunAsync(string ip)
     {
-        string frames = Path.Combine(_workDir, "frames.txt");
-        string capture = Path.Combine(_workDir, "capture.pcapng");
+        string frames = Path.Combine(WorkDir, "frames.txt");
+        string capture = Path.Combine(WorkDir, "capture.pcapng");
         await File.WriteAllLinesAsync(frames, Sent.Select(f => Convert.ToHexStringLower(EthernetFrame(f))));
 
         ProcessResult version = await ProcessRunner.RunAsync("/usr/bin/tshark", ["--version"], TimeSpan.FromSeconds(30));
         TsharkVersion = version.StandardOutput.Split('\n')[0].Trim();
 
+        var clock = Stopwatch.StartNew();
+        void Mark(string stage)
+        {
+            Stages.Add($"{stage} {clock.Elapsed.TotalSeconds:F1}s");
+            clock.Restart();
+        }
+
         await using (VethPair pair = await VethPair.CreateAsync(ip))
         {
+            Mark("namespaces");
             using var tshark = new Process
             {
                 StartInfo = ProcessRunner.StartInfo(ip, pair.ExecArguments(pair.NamespaceB, "/usr/bin/tshark",
@@ -187,8 +199,10 @@ public sealed partial class TsharkWireFixture : IAsyncLifetime
                 // dumpcap reports "Capturing on" once the capture handle and filter are set up; a short grace period
                 // covers the pipe between dumpcap and tshark.
                 await Task.Delay(300);
+                Mark("capture start");
                 string sender = Path.Combine(AppContext.BaseDirectory, "scapy", "send_frames.py");
                 ProcessResult sent = await pair.ExecAsync(pair.NamespaceA, Prerequisites.Python, [sender, VethPair.InterfaceA, frames], TimeSpan.FromSeconds(30));
+                Mark("send");
                 if (sent.ExitCode != 0)
                 {
                     throw new InvalidOperationException($"the frame sender failed: {sent}");
@@ -217,7 +231,9 @@ public sealed partial class TsharkWireFixture : IAsyncLifetime
             throw new InvalidOperationException($"tshark wrote no capture file {capture}");
         }
 
+        Mark("capture end and clean-up");
         await DecodeAsync(capture);
+        Mark("decode");
     }
 
     private async Task DecodeAsync(string capture)

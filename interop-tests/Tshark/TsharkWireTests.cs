@@ -29,7 +29,7 @@ public sealed class TsharkWireTests(TsharkWireFixture fixture) : IClassFixture<T
         });
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{fixture.TsharkVersion}: {fixture.Sent.Count} frames in {WireCase.All.Count} SAs captured on the veth; " +
-            $"wire test {fixture.Elapsed.TotalSeconds:F1}s; tshark read options: {string.Join(' ', fixture.ReadOptions.Select(o => o.Contains(' ', StringComparison.Ordinal) ? $"'{o}'" : o))}");
+            $"wire test {fixture.Elapsed.TotalSeconds:F1}s ({string.Join(", ", fixture.Stages)}); files in {fixture.WorkDir}; tshark read options: {string.Join(' ', fixture.ReadOptions.Select(o => o.Contains(' ', StringComparison.Ordinal) ? $"'{o}'" : o))}");
     }
 
     /// <summary>
