@@ -28,6 +28,8 @@
 #      `N passed, N failed, N skipped`, summed over every suite (setup failures count as failed).
 #      Exit status: 0 when nothing failed, 1 otherwise.
 #
+# `bash scripts/test.sh --install-only` runs step 1 alone (scripts/demo.sh uses it).
+#
 # Results (TRX files, suite logs, apt log) go to artifacts/test-results/, emptied at the start of each run.
 set -euo pipefail
 
@@ -330,6 +332,13 @@ if [[ $EUID -ne 0 ]]; then
     echo "warning: not root; tests that need root (network namespaces) will fail. Run: sudo bash scripts/test.sh"
 fi
 ensure_packages
+if [[ "${1:-}" == "--install-only" ]]; then
+    # Used by scripts/demo.sh: the same packages, installed the same way, then stop.
+    FINISHED=1
+    trap - EXIT
+    ((TOTAL_FAILED == 0)) || exit 1
+    exit 0
+fi
 build
 run_test_projects
 run_suites
