@@ -44,7 +44,8 @@ public static class Decapsulator
         int espOffset = offset + chain.InsertionOffset;
         int end = offset + chain.TotalLength;
         byte protocol = buffer[offset + chain.NextHeaderFieldOffset];
-        if (protocol == IpProtocol.Udp)
+        bool udpEncapsulated = protocol == IpProtocol.Udp;
+        if (udpEncapsulated)
         {
             if (end - espOffset < UdpEncapsulation.UdpHeaderSize)
             {
@@ -95,6 +96,12 @@ public static class Decapsulator
         {
             BinaryPrimitives.WriteUInt16BigEndian(packet[2..], (ushort)packet.Length);
             Encapsulator.FixIpv4Checksum(packet[..headerLength]);
+        }
+
+        if (udpEncapsulated)
+        {
+            // RFC 3948 3.1.2: behind a NAT the addresses differ from those the sender's checksum covered.
+            TransportChecksum.Recompute(packet, headerLength, chain.IsIPv6, nextHeader);
         }
 
         packetOffset = start;

@@ -199,4 +199,87 @@ public sealed class EncapsulationRoundTripTests
         Assert.Equal(EspStatus.BadInnerPacket, Decapsulator.Decapsulate(table, buffer, eo - 20, 20 + el, out _, out _, out _));
         Assert.Equal(1, inbound.GetDropCount(EspStatus.BadInnerPacket));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Transport_mode_behind_a_NAT_fixes_the_UDP_checksum_for_the_translated_address(bool v6)
+    {
+        // RFC 3948 3.1.2. The sender checksums the UDP segment over its own address; a NAT rewrites the outer source
+        // address; after decapsulation the segment's checksum must be valid for the address the receiver sees.
+        IPAddress sender = v6 ? TestPackets.V6A : TestPackets.V4A;
+        IPAddress receiver = v6 ? TestPackets.V6B : TestPackets.V4B;
+        IPAddress translated = v6 ? IPAddress.Parse("2001:2::99") : IPAddress.Parse("198.18.9.9");
+        (EspSa outbound, EspSa inbound) = Pair(EspMode.Transport, sender, receiver, udp: true, EspCipher.AesGcm128);
+        using var table = new EspSaTable();
+        table.TryAdd(inbound);
+
+        byte[] original = v6 ? TestPackets.Udp6(sender, receiver, 33) : TestPackets.Udp4(sender, receiver, 33);
+        int header = v6 ? 40 : 20;
+        original[header + 6] = 1;   // a non-zero placeholder: IPv4 UDP with checksum 0 means "no checksum"
+        TransportChecksumRecompute(original, header, v6);
+        Assert.True(UdpChecksumIsValid(original, header, v6));
+
+        var buffer = new byte[Encapsulator.MaxHeadroom + original.Length + 64];
+        original.CopyTo(buffer, Encapsulator.MaxHeadroom);
+        Assert.Equal(EspStatus.Ok, Encapsulator.EncapsulateTransport(outbound, buffer, Encapsulator.MaxHeadroom, original.Length, out int po, out int pl));
+
+        // The NAT: new source address, IPv4 header checksum fixed (the outer UDP checksum is 0 over IPv4, and over
+        // IPv6 we recompute it as a NAT66 would).
+        Span<byte> onWire = buffer.AsSpan(po, pl);
+        translated.TryWriteBytes(v6 ? onWire.Slice(8, 16) : onWire.Slice(12, 4), out _);
+        if (v6)
+        {
+            Span<byte> udp = onWire[40..];
+            BinaryPrimitives.WriteUInt16BigEndian(udp[6..], Encapsulator.UdpChecksumV6(onWire[8..24], onWire[24..40], udp));
+        }
+        else
+        {
+            Encapsulator.FixIpv4Checksum(onWire[..20]);
+        }
+
+        Assert.Equal(EspStatus.Ok, Decapsulator.Decapsulate(table, buffer, po, pl, out _, out int io, out int il));
+        byte[] received = buffer.AsSpan(io, il).ToArray();
+        Assert.True(UdpChecksumIsValid(received, header, v6));
+        Assert.Equal(original[(header + 8)..], received[(header + 8)..]);
+        Assert.False(UdpChecksumIsValid(WithSource(original, translated, v6), header, v6) && original[header + 6] == received[header + 6] && original[header + 7] == received[header + 7],
+            "the checksum must have changed with the address");
+    }
+
+    private static byte[] WithSource(byte[] packet, IPAddress source, bool v6)
+    {
+        byte[] copy = packet.ToArray();
+        source.TryWriteBytes(v6 ? copy.AsSpan(8, 16) : copy.AsSpan(12, 4), out _);
+        return copy;
+    }
+
+    private static void TransportChecksumRecompute(byte[] packet, int header, bool v6) =>
+        IpsecFw.Esp.Packet.TransportChecksum.Recompute(packet, header, v6, IpProtocol.Udp);
+
+    /// <summary>Independent check: the one's-complement sum over pseudo-header and segment is all ones.</summary>
+    private static bool UdpChecksumIsValid(byte[] packet, int header, bool v6)
+    {
+        int length = packet.Length - header;
+        var pseudo = new List<byte>();
+        pseudo.AddRange(v6 ? packet[8..40] : packet[12..20]);
+        pseudo.AddRange(v6 ? new byte[] { 0, 0, (byte)(length >> 8), (byte)length, 0, 0, 0, 17 } : new byte[] { 0, 17, (byte)(length >> 8), (byte)length });
+        pseudo.AddRange(packet[header..]);
+        if (pseudo.Count % 2 == 1)
+        {
+            pseudo.Add(0);
+        }
+
+        uint sum = 0;
+        for (int i = 0; i < pseudo.Count; i += 2)
+        {
+            sum += (uint)((pseudo[i] << 8) | pseudo[i + 1]);
+        }
+
+        while (sum > 0xFFFF)
+        {
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        }
+
+        return sum == 0xFFFF;
+    }
 }

@@ -35,6 +35,8 @@ internal static class TestPackets
             p[28 + i] = (byte)(i * 7);
         }
 
+        p[26] = 1;   // non-zero, so the checksum is computed rather than "none"
+        TransportChecksum.Recompute(p, 20, ipv6: false, IpProtocol.Udp);
         return p;
     }
 
@@ -64,6 +66,11 @@ internal static class TestPackets
         for (int i = 0; i < payloadLength; i++)
         {
             p[u + 8 + i] = (byte)(i * 13);
+        }
+
+        if (!hopByHop)
+        {
+            TransportChecksum.Recompute(p, u, ipv6: true, IpProtocol.Udp);
         }
 
         return p;
