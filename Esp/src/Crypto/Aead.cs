@@ -47,4 +47,10 @@ public abstract class Aead : IDisposable
 
     /// <summary>Zeroes key material.</summary>
     protected abstract void Dispose(bool disposing);
+
+    /// <summary>
+    /// For tests: true when every byte of key material this object holds in managed memory is zero. Implementations
+    /// whose key lives in a native library (the platform wrappers) cannot tell and return false.
+    /// </summary>
+    internal virtual bool KeyMaterialIsZeroed() => false;
 }

@@ -107,6 +107,12 @@ public sealed class AesNiGcm : Aead
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref _pairs[0], 4)));
     }
 
+    /// <inheritdoc />
+    internal override bool KeyMaterialIsZeroed() =>
+        !MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref _roundKeys[0], MaxRounds + 1)).ContainsAnyExcept((byte)0)
+        && !MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref _powers[0], HashKeyPowers.Count)).ContainsAnyExcept((byte)0)
+        && !MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref _pairs[0], 4)).ContainsAnyExcept((byte)0);
+
     private static void CheckArguments(ReadOnlySpan<byte> nonce, int tagLength)
     {
         if (nonce.Length != NonceSize)

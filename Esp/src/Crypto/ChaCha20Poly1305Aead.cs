@@ -173,6 +173,10 @@ public sealed class ChaCha20Poly1305Aead : Aead
     }
 
     /// <inheritdoc />
+    internal override bool KeyMaterialIsZeroed() =>
+        !MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref _key[0], ChaCha20Key.Count)).ContainsAnyExcept((byte)0);
+
+    /// <inheritdoc />
     protected override void Dispose(bool disposing) =>
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref _key[0], ChaCha20Key.Count)));
 

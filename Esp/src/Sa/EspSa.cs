@@ -518,6 +518,9 @@ public sealed class EspSa : IDisposable
     private static long ToTicks(TimeSpan span, TimeProvider time) =>
         span <= TimeSpan.Zero ? 0 : (long)(span.TotalSeconds * time.TimestampFrequency);
 
+    /// <summary>For tests: the SA's key material (AEAD key schedule and salt) is all zero.</summary>
+    internal bool KeyMaterialIsZeroedForTesting => _salt == 0 && _aead.KeyMaterialIsZeroed();
+
     /// <summary>Tests start the outbound counter near its end to reach exhaustion without 2^32 packets.</summary>
     internal void SetLastSequenceForTesting(ulong last) => Volatile.Write(ref _sequence, last);
 
