@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turns one bench/run.sh run into a markdown summary (stdout).
 
-    python3 bench/summarize.py RUN_DIR
+    python3 bench/summarize.py RUN_DIR                       summary of one run
+    python3 bench/summarize.py --compare RUN_DIR RUN_DIR...   target verdicts side by side, one column per run
 
 RUN_DIR holds anchor-before.tsv and anchor-after.tsv (bench/openssl-anchor.sh --tsv), meta.txt (key=value lines
 written by run.sh) and bdn/results/*-report-full.json (BenchmarkDotNet's JSON exporter). Throughput is
@@ -91,15 +92,24 @@ def fmt_ratio(r):
     return "n/a" if r is None else f"{r:.2f}x"
 
 
+def fmt_target(value, goal):
+    """A ratio next to its goal: three decimals when two would round onto the goal."""
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}x" if abs(value - goal) < 0.01 else f"{value:.2f}x"
+
+
+def fmt_margin(value, goal):
+    m = (value / goal - 1) * 100
+    return f"{m:+.1f}% vs {goal:g}x" if abs(m) < 1 else f"{m:+.0f}% vs {goal:g}x"
+
+
 def fmt_alloc(a):
     return "n/a" if a is None else f"{a:,} B"
 
 
-def main():
-    if len(sys.argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    run_dir = sys.argv[1]
+def summarize(run_dir):
+    """Returns (markdown lines, targets) for one run; targets are (name, value, goal) with value None if missing."""
     meta = load_meta(os.path.join(run_dir, "meta.txt"))
     before = load_anchor(os.path.join(run_dir, "anchor-before.tsv"))
     after = load_anchor(os.path.join(run_dir, "anchor-after.tsv"))
@@ -107,8 +117,8 @@ def main():
     after_wall = load_anchor(os.path.join(run_dir, "anchor-after.tsv"), 3)
     results, host, files = load_results(run_dir)
     if not results:
-        print(f"no BenchmarkDotNet results under {run_dir}/bdn/results", file=sys.stderr)
-        return 1
+        raise SystemExit(f"no BenchmarkDotNet results under {run_dir}/bdn/results")
+    targets = []
 
     def anchor(cipher, size):
         vals = [a[(cipher, size)] for a in (before, after) if (cipher, size) in a]
@@ -243,11 +253,12 @@ def main():
     w("| target | measured | status | margin |")
     w("|---|---|---|---|")
 
-    def verdict(value, goal):
+    def verdict(value, goal, name):
+        targets.append((name, value, goal))
         if value is None:
             return "n/a", "n/a"
         ok = value >= goal
-        return ("MET" if ok else "NOT MET"), f"{(value / goal - 1) * 100:+.0f}% vs {goal:g}x"
+        return ("MET" if ok else "NOT MET"), fmt_margin(value, goal)
 
     for method in ("Ours_AesGcm256", "Ours_AesGcm128"):
         label = AEAD[method][0]
@@ -255,25 +266,29 @@ def main():
             row = ratio_rows.get((method, op, 1420))
             if row:
                 vs_ossl, lo, hi = row[2], row[3], row[4]
-                st, mg = verdict(vs_ossl, TARGET_OPENSSL)
+                st, mg = verdict(vs_ossl, TARGET_OPENSSL, f"{label} {op}, 1420 B ≥ {TARGET_OPENSSL}x OpenSSL speed")
                 note = ""
                 if lo is not None and hi is not None and (lo >= TARGET_OPENSSL) != (hi >= TARGET_OPENSSL):
                     note = f" (before/after anchors disagree: {lo:.2f}x / {hi:.2f}x)"
-                w(f"| {label} {op}, 1420 B ≥ {TARGET_OPENSSL}x OpenSSL speed | {fmt_ratio(vs_ossl)}{note} | {st} | {mg} |")
+                w(f"| {label} {op}, 1420 B ≥ {TARGET_OPENSSL}x OpenSSL speed | {fmt_target(vs_ossl, TARGET_OPENSSL)}{note} | {st} | {mg} |")
             row = ratio_rows.get((method, op, 1420))
             if row:
-                st, mg = verdict(row[0], TARGET_DOTNET_1420)
-                w(f"| {label} {op}, 1420 B ≥ {TARGET_DOTNET_1420}x .NET AesGcm-256 | {fmt_ratio(row[0])} | {st} | {mg} |")
+                name = f"{label} {op}, 1420 B ≥ {TARGET_DOTNET_1420}x .NET AesGcm-256"
+                st, mg = verdict(row[0], TARGET_DOTNET_1420, name)
+                w(f"| {name} | {fmt_target(row[0], TARGET_DOTNET_1420)} | {st} | {mg} |")
                 if method == "Ours_AesGcm128" and row[1] is not None:
-                    st, mg = verdict(row[1], TARGET_DOTNET_1420)
-                    w(f"| {label} {op}, 1420 B ≥ {TARGET_DOTNET_1420}x .NET AesGcm-128 (like for like) | {fmt_ratio(row[1])} | {st} | {mg} |")
+                    name = f"{label} {op}, 1420 B ≥ {TARGET_DOTNET_1420}x .NET AesGcm-128 (like for like)"
+                    st, mg = verdict(row[1], TARGET_DOTNET_1420, name)
+                    w(f"| {name} | {fmt_target(row[1], TARGET_DOTNET_1420)} | {st} | {mg} |")
             row = ratio_rows.get((method, op, 64))
             if row:
-                st, mg = verdict(row[0], TARGET_DOTNET_64)
-                w(f"| {label} {op}, 64 B ≥ {TARGET_DOTNET_64}x .NET AesGcm-256 | {fmt_ratio(row[0])} | {st} | {mg} |")
+                name = f"{label} {op}, 64 B ≥ {TARGET_DOTNET_64}x .NET AesGcm-256"
+                st, mg = verdict(row[0], TARGET_DOTNET_64, name)
+                w(f"| {name} | {fmt_target(row[0], TARGET_DOTNET_64)} | {st} | {mg} |")
                 if method == "Ours_AesGcm128" and row[1] is not None:
-                    st, mg = verdict(row[1], TARGET_DOTNET_64)
-                    w(f"| {label} {op}, 64 B ≥ {TARGET_DOTNET_64}x .NET AesGcm-128 (like for like) | {fmt_ratio(row[1])} | {st} | {mg} |")
+                    name = f"{label} {op}, 64 B ≥ {TARGET_DOTNET_64}x .NET AesGcm-128 (like for like)"
+                    st, mg = verdict(row[1], TARGET_DOTNET_64, name)
+                    w(f"| {name} | {fmt_target(row[1], TARGET_DOTNET_64)} | {st} | {mg} |")
 
     ours_allocs = []
     for (type_, method, s, cipher), x in sorted(results.items(), key=lambda kv: str(kv[0])):
@@ -281,6 +296,7 @@ def main():
             ours_allocs.append((f"{type_}.{method}" + (f" {cipher}" if cipher else "") + (f" {s} B" if s else ""), x["alloc"]))
     nonzero = [(n, a) for n, a in ours_allocs if a != 0]
     if ours_allocs:
+        targets.append(("0 B allocated per operation (ours, ESP path)", 0 if nonzero else 1, 1))
         if nonzero:
             w(f"| 0 B allocated per operation (ours, ESP path) | {len(nonzero)} of {len(ours_allocs)} cases allocate: "
               + "; ".join(f"{n} {fmt_alloc(a)}" for n, a in nonzero) + " | NOT MET | |")
@@ -288,8 +304,46 @@ def main():
             w(f"| 0 B allocated per operation (ours, ESP path) | 0 B in all {len(ours_allocs)} cases | MET | |")
     w("")
     w(f"Raw BenchmarkDotNet reports: {', '.join(os.path.relpath(p, run_dir) for p in files)}")
-    print("\n".join(out))
-    return 0
+    return out, targets, meta
+
+
+def compare(run_dirs):
+    """One row per target, one column per run: the run-to-run picture on a noisy machine."""
+    runs = [(d, *summarize(d)[1:]) for d in run_dirs]
+    names = []
+    for _, targets, _ in runs:
+        for name, _, _ in targets:
+            if name not in names:
+                names.append(name)
+    out = ["| target | " + " | ".join(f"{m.get('start', os.path.basename(d.rstrip('/')))} ({m.get('commit', '?')})" for d, _, m in runs)
+           + " | met in |", "|---|" + "---|" * len(runs) + "---|"]
+    for name in names:
+        cells, met = [], 0
+        for _, targets, _ in runs:
+            hit = [t for t in targets if t[0] == name]
+            if not hit or hit[0][1] is None:
+                cells.append("–")
+                continue
+            _, value, goal = hit[0]
+            ok = value >= goal
+            met += ok
+            if name.startswith("0 B allocated"):
+                cells.append("MET" if ok else "NOT MET")
+            else:
+                cells.append(f"{fmt_target(value, goal)} {'MET' if ok else 'NOT MET'}")
+        out.append(f"| {name} | " + " | ".join(cells) + f" | {met} of {len(runs)} |")
+    return out
+
+
+def main():
+    if len(sys.argv) == 2:
+        print("\n".join(summarize(sys.argv[1])[0]))
+        return 0
+    if len(sys.argv) > 2 and sys.argv[1] == "--compare":
+        print("\n".join(compare(sys.argv[2:])))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
