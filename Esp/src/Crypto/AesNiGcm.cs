@@ -28,8 +28,16 @@ public sealed class AesNiGcm : Aead
     private const int Stride = 8 * BlockSize;
     private const int MaxRounds = 14;
 
-    /// <summary>Chosen once, when the type initialises; never per packet.</summary>
-    private static readonly bool s_wideGhash = Pclmulqdq.V256.IsSupported && Avx2.IsSupported;
+    /// <summary>
+    /// The GHASH width, fixed per process: IsSupported is a JIT-time constant, so the untaken path is not even
+    /// compiled, in every tier (a static readonly bool is only folded at tier 1, and Crypt, with loops and stackalloc,
+    /// is compiled once with full optimisation and never re-jitted).
+    /// </summary>
+    private static bool WideGhash
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Pclmulqdq.V256.IsSupported && Avx2.IsSupported;
+    }
 
     private readonly int _rounds;
     private RoundKeys _roundKeys;
@@ -186,10 +194,19 @@ public sealed class AesNiGcm : Aead
 
     // ---------------------------------------------------------------- GHASH
 
-    private static Vector128<byte> ByteSwapMask => Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    // Constants as inlined properties: a call here would make the JIT spill every AES block around it.
+    private static Vector128<byte> ByteSwapMask
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    }
 
     // The GCM polynomial in the reflected domain: x^128 + x^127 + x^126 + x^121 + 1.
-    private static Vector128<ulong> Poly => Vector128.Create(1UL, 0xC200000000000000UL);
+    private static Vector128<ulong> Poly
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector128.Create(1UL, 0xC200000000000000UL);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Reflect(Vector128<byte> v) => Ssse3.Shuffle(v, ByteSwapMask);
@@ -268,7 +285,7 @@ public sealed class AesNiGcm : Aead
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Vector128<ulong> GhashStride(Vector128<ulong> acc, ref byte blocks)
     {
-        if (!s_wideGhash)
+        if (!WideGhash)
         {
             return GhashBlocks(acc, ref blocks, 8);
         }
@@ -348,7 +365,7 @@ public sealed class AesNiGcm : Aead
         ref Vector128<byte> rk = ref _roundKeys[0];
         int last = _rounds;
 
-        if (s_wideGhash)
+        if (WideGhash)
         {
             int strides = length / Stride;
             acc = StitchedStrides(ref d, strides, counterBase, counter, acc, encrypt);
