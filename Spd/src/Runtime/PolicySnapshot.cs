@@ -8,12 +8,18 @@ namespace IpsecFw.Spd.Runtime;
 /// reference write). Produced by <see cref="PolicyCompiler.Compile"/>; <see cref="Specialize"/> narrows it to the rules
 /// that concern one host.
 /// <para>
-/// Order of evaluation (the same for both directions): the candidate rules are those whose service covers the flow's
+/// Who enforces what: a host enforces, on incoming connections, the rules whose destination group holds it, and on
+/// outgoing connections the rules whose source group holds it. <c>*</c> stands for any peer and never makes a rule
+/// apply to the enforcing host itself; so Figure 1's <c>allow *(inside_net, *);</c> lets inside hosts call out, but
+/// does not open inside hosts to each other (the subverted-host case).
+/// </para>
+/// <para>
+/// Order of evaluation (the same in both directions): the candidates are the rules whose service covers the flow's
 /// protocol and destination port, in file order; the first candidate whose local side holds this host, whose remote
-/// side holds the peer, and whose <c>process</c> (if any) is the local program decides. If none does, the final
-/// default deny decides (drop, or the policy's <c>default reject;</c>). A side holds a host when the rule says
-/// <c>*</c>, or the host's identity is in the group (its <see cref="PeerGrant"/>), or the host's address is in the
-/// group's addresses. A packet that arrived in clear has no grant and is judged by its address alone.
+/// side holds the peer, and whose <c>process</c> (if any) is the local program, decides. If none does, the final
+/// default deny decides (drop, or the policy's <c>default reject;</c>). A group holds a host when the host's identity
+/// is in it (its <see cref="PeerGrant"/>) or the host's address is in the group's addresses; <c>*</c> holds any peer.
+/// A packet that arrived in clear has no grant and is judged by its address alone.
 /// </para>
 /// </summary>
 public sealed partial class PolicySnapshot
@@ -32,8 +38,12 @@ public sealed partial class PolicySnapshot
         _groups = groups;
         _rules = rules;
         DefaultVerdict = new Verdict(RuleAction.Deny, defaultResponse, true, -1, 0, false);
-        _inbound = _outbound = new RuleIndex(rules);
-        InboundRules = OutboundRules = [.. rules.Select(r => r.Index)];
+        int[] inbound = [.. rules.Where(r => r.Destination >= 0).Select(r => r.Index)];
+        int[] outbound = [.. rules.Where(r => r.Source >= 0).Select(r => r.Index)];
+        InboundRules = inbound;
+        OutboundRules = outbound;
+        _inbound = new RuleIndex([.. inbound.Select(i => rules[i])]);
+        _outbound = new RuleIndex([.. outbound.Select(i => rules[i])]);
     }
 
     private PolicySnapshot(PolicySnapshot parent, PeerGrant self, int[] inbound, int[] outbound)
@@ -65,10 +75,16 @@ public sealed partial class PolicySnapshot
     /// <summary>True when <see cref="Specialize"/> made this snapshot for one host.</summary>
     public bool IsSpecialized => _self is not null;
 
-    /// <summary>Indices of the rules this host enforces on incoming connections (it can be their destination).</summary>
+    /// <summary>
+    /// Indices of the rules this host enforces on incoming connections (a group of theirs holds it as destination);
+    /// before <see cref="Specialize"/>, every rule with a destination group.
+    /// </summary>
     public IReadOnlyList<int> InboundRules { get; }
 
-    /// <summary>Indices of the rules this host enforces on outgoing connections (it can be their source).</summary>
+    /// <summary>
+    /// Indices of the rules this host enforces on outgoing connections (a group of theirs holds it as source); before
+    /// <see cref="Specialize"/>, every rule with a source group.
+    /// </summary>
     public IReadOnlyList<int> OutboundRules { get; }
 
     /// <summary>Looks a group up by name; -1 when there is none.</summary>
@@ -109,7 +125,7 @@ public sealed partial class PolicySnapshot
             UInt128 v = IpAddressCodec.FromIPAddress(a);
             return new AddressRange(v, v);
         }));
-        bool Holds(int group) => group < 0 || grant.Contains(group) || _groups[group].Addresses.Overlaps(mine);
+        bool Holds(int group) => group >= 0 && (grant.Contains(group) || _groups[group].Addresses.Overlaps(mine));
         int[] inbound = [.. _rules.Where(r => Holds(r.Destination)).Select(r => r.Index)];
         int[] outbound = [.. _rules.Where(r => Holds(r.Source)).Select(r => r.Index)];
         return new PolicySnapshot(this, grant, inbound, outbound);
@@ -144,7 +160,7 @@ public sealed partial class PolicySnapshot
             CompiledRule rule = _rules[i];
             int localGroup = inbound ? rule.Destination : rule.Source;
             int remoteGroup = inbound ? rule.Source : rule.Destination;
-            if (Holds(localGroup, _self, local) && Holds(remoteGroup, peer, remote)
+            if (localGroup >= 0 && Holds(localGroup, _self, local) && Holds(remoteGroup, peer, remote)
                 && (rule.Process is null || string.Equals(rule.Process, localProgram, StringComparison.Ordinal)))
             {
                 return rule.Verdict;
