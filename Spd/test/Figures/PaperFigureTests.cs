@@ -97,7 +97,7 @@ public sealed class PaperFigureTests
         Assert.True(ntp.ActionImplied);
         Assert.Equal(RuleAction.Allow, ntp.Action);
         Assert.Equal("ntp", ntp.Service.Name);
-        Assert.Equal(new SourceSpan(6, 34, 3), ntp.Span);
+        Assert.Equal(new SourceSpan(6, 33, 3), ntp.Span);
         Assert.Equal(6, result.Snapshot!.Rules[2].Line);
     }
 
