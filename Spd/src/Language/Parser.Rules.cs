@@ -66,7 +66,10 @@ internal sealed partial class Parser
         string? process = null;
         SourceSpan keyedSpan = default;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (Current.Kind == TokenKind.Word)
+        // An unknown word on a later line is the next statement after a missing ';', not a misspelt modifier.
+        while (Current.Kind == TokenKind.Word
+            && (Current.Text is "log" or "drop" or "reject" or "process" or "keyed"
+                || Current.Span.Line == _tokens[_index - 1].Span.Line))
         {
             Token m = Advance();
             if (!seen.Add(m.Text is "drop" or "reject" ? "response" : m.Text))
