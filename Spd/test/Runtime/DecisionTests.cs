@@ -8,15 +8,22 @@ public sealed class DecisionTests
 {
     private static readonly PeerIdentity s_alice = new()
     {
-        SubjectDn = "CN=alice.example.com,OU=eng,O=Example", CommonName = "alice.example.com",
-        OrganizationalUnits = ["eng"], DnsNames = ["alice.example.com"], EmailAddresses = ["alice@example.com"],
-        Uris = ["urn:ipsecfw:group:admins"], IssuerDn = "CN=Example CA,O=Example", SerialHex = "00:0A:1b",
+        SubjectDn = "CN=alice.example.com,OU=eng,O=Example",
+        CommonName = "alice.example.com",
+        OrganizationalUnits = ["eng"],
+        DnsNames = ["alice.example.com"],
+        EmailAddresses = ["alice@example.com"],
+        Uris = ["urn:ipsecfw:group:admins"],
+        IssuerDn = "CN=Example CA,O=Example",
+        SerialHex = "00:0A:1b",
         NotBefore = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero),
     };
 
     private static readonly PeerIdentity s_server = new()
     {
-        SubjectDn = "CN=srv.example.com,O=Example", CommonName = "srv.example.com", IssuerDn = "CN=Example CA,O=Example",
+        SubjectDn = "CN=srv.example.com,O=Example",
+        CommonName = "srv.example.com",
+        IssuerDn = "CN=Example CA,O=Example",
         NotBefore = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero),
     };
 
