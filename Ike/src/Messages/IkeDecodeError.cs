@@ -74,6 +74,9 @@ public enum IkeDecodeError : byte
     /// <summary>A Nonce payload outside the 16..256 bytes of RFC 7296 2.10.</summary>
     InvalidNonceLength,
 
+    /// <summary>An SKF payload whose Fragment Number is 0 or above Total Fragments (RFC 7383 2.5).</summary>
+    InvalidFragmentNumber,
+
     /// <summary>An EAP payload whose EAP Length disagrees with the payload (RFC 7296 3.16).</summary>
     InvalidEap,
 }

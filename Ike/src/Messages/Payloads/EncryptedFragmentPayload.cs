@@ -58,7 +58,7 @@ public sealed class EncryptedFragmentPayload(PayloadType innerFirstPayload, usho
         ushort total = BinaryPrimitives.ReadUInt16BigEndian(body[2..]);
         if (number == 0 || number > total)
         {
-            failure = new IkeDecodeFailure(IkeDecodeError.TruncatedPayloadBody, 0);
+            failure = new IkeDecodeFailure(IkeDecodeError.InvalidFragmentNumber, 0);
             return false;
         }
 
