@@ -55,8 +55,8 @@ public sealed class IkeSaKeys : IDisposable
     }
 
     /// <summary>
-    /// SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) for an IKE SA made by rekeying (RFC 7296 2.18), with the PRF of
-    /// the old IKE SA, as strongSwan computes it.
+    /// SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) for an IKE SA made by rekeying (RFC 7296 2.18). The PRF is the
+    /// old IKE SA's, because the rekeying exchange belongs to the old SA (2.18); the new SA's PRF then runs prf+.
     /// </summary>
     public static byte[] ComputeRekeySkeyseed(Prf oldPrf, ReadOnlySpan<byte> oldSkD, ReadOnlySpan<byte> sharedSecret, ReadOnlySpan<byte> nonceI, ReadOnlySpan<byte> nonceR)
     {
