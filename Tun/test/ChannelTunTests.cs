@@ -7,8 +7,8 @@ namespace IpsecFw.Tun.Tests;
 [Trait("Category", "Tun")]
 public class ChannelTunTests
 {
-    private static readonly IPAddress A = IPAddress.Parse("198.18.7.1");
-    private static readonly IPAddress B = IPAddress.Parse("198.18.7.2");
+    private static readonly IPAddress s_a = IPAddress.Parse("198.18.7.1");
+    private static readonly IPAddress s_b = IPAddress.Parse("198.18.7.2");
 
     private static PacketBuffer[] Buffers(int n) => Enumerable.Range(0, n).Select(_ => new PacketBuffer(2048)).ToArray();
 
@@ -22,7 +22,7 @@ public class ChannelTunTests
             PacketBuffer[] tx = Buffers(3);
             for (int i = 0; i < tx.Length; i++)
             {
-                byte[] p = PacketBuilder.Udp(A, B, 1000, (ushort)(2000 + i), new byte[i]);
+                byte[] p = PacketBuilder.Udp(s_a, s_b, 1000, (ushort)(2000 + i), new byte[i]);
                 p.CopyTo(tx[i].Bytes, PacketBuffer.Headroom);
                 tx[i].Length = p.Length;
             }
@@ -45,7 +45,7 @@ public class ChannelTunTests
         using (a)
         using (b)
         {
-            byte[] p = PacketBuilder.Udp(A, B, 1, 2, "x"u8);
+            byte[] p = PacketBuilder.Udp(s_a, s_b, 1, 2, "x"u8);
             Assert.True(a.Inject(p));
             Assert.True(a.Inject(p));
             Assert.False(a.Inject(p));
@@ -76,7 +76,7 @@ public class ChannelTunTests
         var (a, b) = ChannelTun.CreatePair();
         using (b)
         {
-            a.Inject(PacketBuilder.Udp(A, B, 1, 2, "x"u8));
+            a.Inject(PacketBuilder.Udp(s_a, s_b, 1, 2, "x"u8));
             a.Dispose();
             PacketBuffer[] rx = Buffers(4);
             Assert.Equal(1, b.Read(rx, PacketBuffer.Headroom));

@@ -14,7 +14,7 @@ namespace IpsecFw.Tun.Tests;
 [SupportedOSPlatform("linux")]
 public class LinuxTunNamespaceTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(10);
 
     [Theory]
     [InlineData(false)]
@@ -38,7 +38,8 @@ public class LinuxTunNamespaceTests
                     }
                 }
             }
-        }) { IsBackground = true, Name = "echo responder" };
+        })
+        { IsBackground = true, Name = "echo responder" };
         responder.Start();
         try
         {
@@ -65,7 +66,7 @@ public class LinuxTunNamespaceTests
         finally
         {
             ns.Tun.Dispose();
-            Assert.True(responder.Join(Bound), "responder still blocked after Dispose");
+            Assert.True(responder.Join(s_bound), "responder still blocked after Dispose");
         }
     }
 
@@ -87,7 +88,7 @@ public class LinuxTunNamespaceTests
         byte[] payload = "datagram out through ipsecfw0"u8.ToArray();
         socket.SendTo(payload, new IPEndPoint(remote, 9999));
 
-        byte[]? packet = ns.ReadMatching(p => PacketBuilder.TryGetUdp(p, out _, out ushort dp, out _) && dp == 9999, Bound);
+        byte[]? packet = ns.ReadMatching(p => PacketBuilder.TryGetUdp(p, out _, out ushort dp, out _) && dp == 9999, s_bound);
         Assert.NotNull(packet);
         Assert.True(PacketBuilder.ChecksumsValid(packet));
         Assert.True(PacketBuilder.TryGetUdp(packet, out ushort sp, out _, out Range body));
@@ -129,7 +130,7 @@ public class LinuxTunNamespaceTests
 
         Thread.Sleep(100); // let the sends reach the TUN queue (they normally do so before SendTo returns)
         PacketBuffer[] bufs = TunNamespace.Buffers(16);
-        using var watchdog = new Timer(_ => ns.Tun.Dispose(), null, Bound, Timeout.InfiniteTimeSpan);
+        using var watchdog = new Timer(_ => ns.Tun.Dispose(), null, s_bound, Timeout.InfiniteTimeSpan);
         int n = ns.Tun.Read(bufs, PacketBuffer.Headroom);
         Assert.True(n >= Count, $"one read returned {n} packets");
         int[] ports = bufs.Take(n)
@@ -199,7 +200,8 @@ public class LinuxTunNamespaceTests
                     }
                 }
             }
-        }) { IsBackground = true }).ToArray();
+        })
+        { IsBackground = true }).ToArray();
         foreach (Thread t in readers)
         {
             t.Start();
@@ -216,14 +218,14 @@ public class LinuxTunNamespaceTests
             q.Dispose();
         }
 
-        Assert.All(readers, t => Assert.True(t.Join(Bound)));
+        Assert.All(readers, t => Assert.True(t.Join(s_bound)));
         Assert.True(all, $"saw {seen.Count} of {Flows} flows");
     }
 
     private static bool WaitFor(Func<bool> condition)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < Bound)
+        while (clock.Elapsed < s_bound)
         {
             if (condition())
             {
@@ -247,10 +249,10 @@ public class LinuxTunNamespaceTests
         using Process p = Process.Start(psi)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(Bound))
+        if (!p.WaitForExit(s_bound))
         {
             p.Kill(entireProcessTree: true); // our own child, by its PID
-            p.WaitForExit(Bound);
+            p.WaitForExit(s_bound);
             return (-1, "timed out");
         }
 

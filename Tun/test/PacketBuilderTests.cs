@@ -7,15 +7,15 @@ namespace IpsecFw.Tun.Tests;
 [Trait("Category", "Tun")]
 public class PacketBuilderTests
 {
-    private static readonly IPAddress A4 = IPAddress.Parse("198.18.5.1");
-    private static readonly IPAddress B4 = IPAddress.Parse("198.18.5.2");
-    private static readonly IPAddress A6 = IPAddress.Parse("2001:2::1");
-    private static readonly IPAddress B6 = IPAddress.Parse("2001:2::2");
+    private static readonly IPAddress s_a4 = IPAddress.Parse("198.18.5.1");
+    private static readonly IPAddress s_b4 = IPAddress.Parse("198.18.5.2");
+    private static readonly IPAddress s_a6 = IPAddress.Parse("2001:2::1");
+    private static readonly IPAddress s_b6 = IPAddress.Parse("2001:2::2");
 
     [Fact]
     public void Udp4_matches_a_hand_checked_packet()
     {
-        byte[] p = PacketBuilder.Udp(A4, B4, 1000, 2000, "hi"u8);
+        byte[] p = PacketBuilder.Udp(s_a4, s_b4, 1000, 2000, "hi"u8);
         Assert.Equal(30, p.Length);
         Assert.Equal(0x45, p[0]);
         Assert.Equal(30, BinaryPrimitives.ReadUInt16BigEndian(p.AsSpan(2)));
@@ -34,7 +34,7 @@ public class PacketBuilderTests
     [InlineData(true)]
     public void Udp_checksums_are_valid_and_detect_a_flipped_bit(bool v6)
     {
-        byte[] p = PacketBuilder.Udp(v6 ? A6 : A4, v6 ? B6 : B4, 5353, 9, new byte[37]);
+        byte[] p = PacketBuilder.Udp(v6 ? s_a6 : s_a4, v6 ? s_b6 : s_b4, 5353, 9, new byte[37]);
         Assert.True(PacketBuilder.ChecksumsValid(p));
         p[^1] ^= 0x40;
         Assert.False(PacketBuilder.ChecksumsValid(p));
@@ -45,7 +45,7 @@ public class PacketBuilderTests
     [InlineData(true)]
     public void Echo_request_becomes_a_valid_reply_in_place(bool v6)
     {
-        IPAddress a = v6 ? A6 : A4, b = v6 ? B6 : B4;
+        IPAddress a = v6 ? s_a6 : s_a4, b = v6 ? s_b6 : s_b4;
         byte[] p = PacketBuilder.EchoRequest(a, b, 7, 9, "ping"u8);
         Assert.True(PacketBuilder.ChecksumsValid(p));
         Assert.True(PacketBuilder.IsEchoRequest(p));
@@ -67,7 +67,7 @@ public class PacketBuilderTests
         for (int v = 0; v <= 0xFFFF; v++)
         {
             BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)v);
-            byte[] p = PacketBuilder.Udp(A4, B4, 1, 2, payload);
+            byte[] p = PacketBuilder.Udp(s_a4, s_b4, 1, 2, payload);
             if (BinaryPrimitives.ReadUInt16BigEndian(p.AsSpan(26)) == 0xFFFF)
             {
                 Assert.True(PacketBuilder.ChecksumsValid(p));
