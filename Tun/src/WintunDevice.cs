@@ -64,6 +64,7 @@ public sealed class WintunDevice : ITunDevice
     public static WintunDevice Create(string name, int mtu = DefaultMtu, Guid? requestedGuid = null, int ringCapacity = DefaultRingCapacity)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        CheckRingCapacity(ringCapacity);
         nint adapter = Call(() => CreateAdapter(name, requestedGuid));
 
         return StartSession(adapter, name, mtu, ringCapacity, "create");
@@ -74,6 +75,7 @@ public sealed class WintunDevice : ITunDevice
     public static WintunDevice Open(string name, int mtu = DefaultMtu, int ringCapacity = DefaultRingCapacity)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        CheckRingCapacity(ringCapacity);
         nint adapter = Call(() => Wintun.OpenAdapter(name));
         return StartSession(adapter, name, mtu, ringCapacity, "open");
     }
@@ -212,13 +214,16 @@ public sealed class WintunDevice : ITunDevice
         _quit.Dispose();
     }
 
-    private static WintunDevice StartSession(nint rawAdapter, string name, int mtu, int ringCapacity, string verb)
+    private static void CheckRingCapacity(int ringCapacity)
     {
         if (ringCapacity is < Wintun.MinRingCapacity or > Wintun.MaxRingCapacity || !int.IsPow2(ringCapacity))
         {
             throw new ArgumentOutOfRangeException(nameof(ringCapacity), "A power of two from 128 KiB to 64 MiB.");
         }
+    }
 
+    private static WintunDevice StartSession(nint rawAdapter, string name, int mtu, int ringCapacity, string verb)
+    {
         if (rawAdapter == 0)
         {
             int error = Marshal.GetLastPInvokeError();
