@@ -45,7 +45,7 @@ internal static class SamplePayloads
         yield return new VendorIdPayload("strongSwan"u8.ToArray());
         yield return new TsPayload(initiator: true,
         [
-            new TrafficSelector(TsType.Ipv4AddressRange, 0, 0, 65535, IPAddress.Parse("10.0.0.0"), IPAddress.Parse("10.0.0.255")),
+            new TrafficSelector(TsType.Ipv4AddressRange, 0, 0, 65535, IPAddress.Parse("198.19.0.0"), IPAddress.Parse("198.19.0.255")),
             new TrafficSelector(TsType.Ipv6AddressRange, 6, 443, 443, IPAddress.Parse("2001:db8::"), IPAddress.Parse("2001:db8::ffff")),
         ]);
         yield return new TsPayload(initiator: false,

@@ -9,14 +9,14 @@ public sealed class PaperFigureTests
 
     private static readonly Dictionary<string, TestHost> s_hosts = new()
     {
-        ["mailgw"] = TestHost.WithCertificate("mail-gw.example.com", "10.0.0.25", s_current),
-        ["host1"] = TestHost.WithCertificate("host1.example.com", "10.0.0.1", s_current),
-        ["host2"] = TestHost.WithCertificate("host2.example.com", "10.0.0.2", s_current),
+        ["mailgw"] = TestHost.WithCertificate("mail-gw.example.com", "198.19.0.25", s_current),
+        ["host1"] = TestHost.WithCertificate("host1.example.com", "198.19.0.1", s_current),
+        ["host2"] = TestHost.WithCertificate("host2.example.com", "198.19.0.2", s_current),
         // Figure 2: a certificate issued before the 1999-03-15 fix, one issued on that day, one after.
-        ["oldhost"] = TestHost.WithCertificate("old.example.com", "10.0.0.3", new(1999, 3, 1, 0, 0, 0, TimeSpan.Zero)),
-        ["sameday"] = TestHost.WithCertificate("sameday.example.com", "10.0.0.4", new(1999, 3, 15, 12, 0, 0, TimeSpan.Zero)),
-        ["newhost"] = TestHost.WithCertificate("new.example.com", "10.0.0.5", new(1999, 3, 16, 0, 0, 0, TimeSpan.Zero)),
-        ["attacker"] = TestHost.WithCertificate("mail-gw.attacker.org", "10.0.0.66", s_current),
+        ["oldhost"] = TestHost.WithCertificate("old.example.com", "198.19.0.3", new(1999, 3, 1, 0, 0, 0, TimeSpan.Zero)),
+        ["sameday"] = TestHost.WithCertificate("sameday.example.com", "198.19.0.4", new(1999, 3, 15, 12, 0, 0, TimeSpan.Zero)),
+        ["newhost"] = TestHost.WithCertificate("new.example.com", "198.19.0.5", new(1999, 3, 16, 0, 0, 0, TimeSpan.Zero)),
+        ["attacker"] = TestHost.WithCertificate("mail-gw.attacker.org", "198.19.0.66", s_current),
         ["timeserver"] = TestHost.Anonymous("192.0.2.123"),
         ["outsider"] = TestHost.Anonymous("203.0.113.9"),
         ["web"] = TestHost.Anonymous("198.51.100.7"),

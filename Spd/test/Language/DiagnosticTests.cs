@@ -7,7 +7,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Formats_header_source_line_and_caret()
     {
-        CompileResult result = PolicyCompiler.Compile("g = IPv4{10.0.0.1};\nallow smpt(*, g);\n", "site.pol");
+        CompileResult result = PolicyCompiler.Compile("g = IPv4{198.19.0.1};\nallow smpt(*, g);\n", "site.pol");
 
         Diagnostic d = Assert.Single(result.Diagnostics);
         Assert.Equal("site.pol:2:7: error: unknown service 'smpt'\nallow smpt(*, g);\n      ^~~~", d.Format());
@@ -16,7 +16,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Caret_keeps_tabs_so_it_lines_up()
     {
-        CompileResult result = PolicyCompiler.Compile("g = IPv4{10.0.0.1};\n\tallow smtp(*, nosuch);", "t.pol");
+        CompileResult result = PolicyCompiler.Compile("g = IPv4{198.19.0.1};\n\tallow smtp(*, nosuch);", "t.pol");
 
         Diagnostic d = Assert.Single(result.Diagnostics);
         Assert.Equal("t.pol:2:16: error: undefined group 'nosuch'\n\tallow smtp(*, nosuch);\n\t              ^~~~~~", d.Format());
@@ -27,8 +27,8 @@ public sealed class DiagnosticTests
     {
         const string source = """
             inside = x509{name="*.example.com", ver>20200101, ver<20190101};
-            inside = IPv4{10.0.0.0/8};
-            dmz = IPv4{10.0.0.300};
+            inside = IPv4{198.19.0.0/16};
+            dmz = IPv4{198.19.0.300};
             allow smtp(*, nowhere);
             allow smpt(*, inside)
             allow ssh(inside, *) ;
@@ -44,7 +44,7 @@ public sealed class DiagnosticTests
             [
                 "many.pol:1:51: error: impossible version constraint: ver<20190101 contradicts ver>20200101",
                 "many.pol:2:1: error: duplicate definition of group 'inside' (first defined on line 1)",
-                "many.pol:3:12: error: invalid IPv4 address '10.0.0.300'",
+                "many.pol:3:12: error: invalid IPv4 address '198.19.0.300'",
                 "many.pol:4:15: error: undefined group 'nowhere'",
                 "many.pol:6:1: error: expected ';' after the rule, found 'allow'",
                 "many.pol:7:21: error: unexpected character '$'",

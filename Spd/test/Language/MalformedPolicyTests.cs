@@ -32,12 +32,12 @@ public sealed class MalformedPolicyTests
         { "allow smtp(*, g) loud;", 1, 'E', 2, 18, "unknown rule modifier 'loud': expected log, drop, reject, process or keyed" },
         { "expect smtp(*, *);", 1, 'E', 2, 8, "expected 'allow' or 'deny' after 'expect', found 'smtp'" },
         // names and definitions
-        { "g = IPv4{10.0.0.1};", 1, 'E', 2, 1, "duplicate definition of group 'g' (first defined on line 1)" },
-        { "allow = IPv4{10.0.0.1};", 1, 'E', 2, 1, "'allow' is a reserved word and cannot name a group" },
-        { "mail-gw = IPv4{10.0.0.1};", 1, 'E', 2, 1, "invalid group name 'mail-gw': use letters, digits and '_', starting with a letter or '_'" },
+        { "g = IPv4{198.19.0.1};", 1, 'E', 2, 1, "duplicate definition of group 'g' (first defined on line 1)" },
+        { "allow = IPv4{198.19.0.1};", 1, 'E', 2, 1, "'allow' is a reserved word and cannot name a group" },
+        { "mail-gw = IPv4{198.19.0.1};", 1, 'E', 2, 1, "invalid group name 'mail-gw': use letters, digits and '_', starting with a letter or '_'" },
         { "allow smtp(*, nosuch);", 1, 'E', 2, 15, "undefined group 'nosuch'" },
         { "h = g | nosuch;", 1, 'E', 2, 9, "undefined group 'nosuch'" },
-        { "h = g | later;\nlater = IPv4{10.0.0.1};", 1, 'E', 2, 9, "group 'later' is used before its definition on line 3" },
+        { "h = g | later;\nlater = IPv4{198.19.0.1};", 1, 'E', 2, 9, "group 'later' is used before its definition on line 3" },
         // x509 predicates
         { "h = x509{nmae=\"a\"};", 1, 'E', 2, 10, "unknown x509 predicate 'nmae': expected name, dn, issuer, serial, group or ver" },
         { "h = x509{name>\"a\"};", 1, 'E', 2, 10, "'name' can only be compared with '='" },
@@ -52,7 +52,7 @@ public sealed class MalformedPolicyTests
         { "h = IPv4{10.1};", 1, 'E', 2, 10, "invalid IPv4 address '10.1'" },
         { "h = IPv4{2001:db8::1};", 1, 'E', 2, 10, "'2001:db8::1' is not an IPv4 address (it belongs in an IPv6 group)" },
         { "h = IPv6{192.0.2.1};", 1, 'E', 2, 10, "'192.0.2.1' is not an IPv6 address (it belongs in an IPv4 group)" },
-        { "h = IPv4{10.0.0.0/33};", 1, 'E', 2, 10, "invalid prefix length '33': expected 0-32" },
+        { "h = IPv4{198.19.0.0/33};", 1, 'E', 2, 10, "invalid prefix length '33': expected 0-32" },
         { "h = IPv6{2001:db8::/129};", 1, 'E', 2, 10, "invalid prefix length '129': expected 0-128" },
         { "h = IPv4{198.18.0.9-198.18.0.1};", 1, 'E', 2, 10, "address range '198.18.0.9-198.18.0.1' is reversed: its start is after its end" },
         { "h = IPv6{2001:db8::g};", 1, 'E', 2, 10, "invalid IPv6 address '2001:db8::g'" },
@@ -76,8 +76,8 @@ public sealed class MalformedPolicyTests
         { "expect allow smtp(x@300.1.1.1, *);", 1, 'E', 2, 19, "invalid address '300.1.1.1'" },
         // warnings
         { "allow *(*, g);\ndeny smtp(*, g);", 1, 'W', 3, 1, "rule can never match: the rule on line 2 already matches everything it does" },
-        { "h = IPv4{10.0.0.0/8};\nallow ssh(h, g);\nallow ssh(IPv4net, g);\nIPv4net = IPv4{10.1.0.0/16};", 1, 'W', 4, 1, "rule can never match: the rule on line 3 already matches everything it does" },
-        { "h = IPv4{10.0.0.1/8};", 1, 'W', 2, 10, "prefix '10.0.0.1/8' has host bits set; it means 10.0.0.0/8" },
+        { "h = IPv4{198.19.0.0/16};\nallow ssh(h, g);\nallow ssh(IPv4net, g);\nIPv4net = IPv4{198.19.128.0/17};", 1, 'W', 4, 1, "rule can never match: the rule on line 3 already matches everything it does" },
+        { "h = IPv4{198.19.0.1/16};", 1, 'W', 2, 10, "prefix '198.19.0.1/16' has host bits set; it means 198.19.0.0/16" },
     };
 
     [Theory]

@@ -15,7 +15,7 @@ public sealed class PolicyCheckerTests
             expect allow smtp(*, mail-gw.example.com);
             expect allow smtp(mail-gw.example.com, host1.example.com);
             expect deny smtp(host1.example.com, host2.example.com);
-            expect allow ntp(192.0.2.123, host1.example.com@10.0.0.1);
+            expect allow ntp(192.0.2.123, host1.example.com@198.19.0.1);
             expect deny ntp(203.0.113.9, host1.example.com);
             expect allow ssh(host1.example.com, 203.0.113.9);
             expect deny ssh(*, host1.example.com);

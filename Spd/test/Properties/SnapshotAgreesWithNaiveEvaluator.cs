@@ -11,7 +11,7 @@ namespace IpsecFw.Spd.Tests.Properties;
 /// </summary>
 public sealed class SnapshotAgreesWithNaiveEvaluator
 {
-    // A group is an address range within 10.0.0.0-10.0.0.9 (Pattern null) or a certificate-name pattern.
+    // A group is an address range within 198.19.0.0-198.19.0.9 (Pattern null) or a certificate-name pattern.
     private sealed record GroupModel(string? Pattern, int Lo, int Hi);
 
     private sealed record RuleModel(bool Allow, int Service, int Src, int Dst);

@@ -32,7 +32,7 @@ public sealed class DecisionTests
 
     private static PolicySnapshot ServerPolicy(string rules) =>
         Scenario.Compile("servers = x509{name=\"srv.example.com\"};\n" + rules)
-            .Specialize(s_server, [IPAddress.Parse("10.0.0.1"), IPAddress.Parse("2001:db8::1")]);
+            .Specialize(s_server, [IPAddress.Parse("198.19.0.1"), IPAddress.Parse("2001:db8::1")]);
 
     [Theory]
     [InlineData("name=\"alice.example.com\"", true)]
@@ -79,13 +79,13 @@ public sealed class DecisionTests
             default reject;
             """);
 
-        Verdict v = policy.DecideInbound(Tcp("198.18.0.5", "10.0.0.1", 22), null);
+        Verdict v = policy.DecideInbound(Tcp("198.18.0.5", "198.19.0.1", 22), null);
         Assert.Equal(new Verdict(RuleAction.Deny, DenyResponse.Reject, true, 0, 3, false), v);
-        Assert.Equal(1, policy.DecideInbound(Tcp("198.18.0.10", "10.0.0.1", 22), null).RuleIndex);
+        Assert.Equal(1, policy.DecideInbound(Tcp("198.18.0.10", "198.19.0.1", 22), null).RuleIndex);
         Assert.Equal(0, policy.DecideInbound(Tcp("2001:db8:1::7", "2001:db8::1", 22), null).RuleIndex);
-        Assert.Equal(2, policy.DecideInbound(Tcp("192.0.2.77", "10.0.0.1", 5050), null).RuleIndex);
+        Assert.Equal(2, policy.DecideInbound(Tcp("192.0.2.77", "198.19.0.1", 5050), null).RuleIndex);
 
-        Verdict none = policy.DecideInbound(Tcp("203.0.113.1", "10.0.0.1", 5050), null);
+        Verdict none = policy.DecideInbound(Tcp("203.0.113.1", "198.19.0.1", 5050), null);
         Assert.True(none.IsDefault);
         Assert.Equal((RuleAction.Deny, DenyResponse.Reject, 0), (none.Action, none.Response, none.Line));
         // The IPv6 part of the union does not stretch to other IPv6 prefixes.
@@ -96,7 +96,7 @@ public sealed class DecisionTests
     public void Identity_groups_match_only_through_a_grant_of_the_same_policy()
     {
         PolicySnapshot policy = ServerPolicy("eng = x509{group=\"eng\"};\nallow https(eng, servers);");
-        FlowKey flow = Tcp("10.9.9.9", "10.0.0.1", 443);
+        FlowKey flow = Tcp("198.19.9.9", "198.19.0.1", 443);
 
         Assert.True(policy.DecideInbound(flow, policy.AuthorizePeer(s_alice)).IsAllowed);
         Assert.False(policy.DecideInbound(flow, null).IsAllowed); // the same packet in clear
@@ -108,7 +108,7 @@ public sealed class DecisionTests
     public void Process_rules_match_only_the_named_local_program_and_carry_keyed()
     {
         PolicySnapshot policy = ServerPolicy("allow ftp(servers, *) process \"/usr/bin/ftp\" keyed;");
-        FlowKey flow = Tcp("10.0.0.1", "203.0.113.5", 21);
+        FlowKey flow = Tcp("198.19.0.1", "203.0.113.5", 21);
 
         Verdict ftp = policy.DecideOutbound(flow, null, "/usr/bin/ftp");
         Assert.True(ftp.IsAllowed);
@@ -121,7 +121,7 @@ public sealed class DecisionTests
     public void Services_cover_their_protocols_and_ports_only()
     {
         PolicySnapshot policy = ServerPolicy("allow domain(*, servers);\nallow icmp(*, servers);\nallow proto/47(*, servers);");
-        IPAddress src = IPAddress.Parse("203.0.113.5"), dst = IPAddress.Parse("10.0.0.1");
+        IPAddress src = IPAddress.Parse("203.0.113.5"), dst = IPAddress.Parse("198.19.0.1");
 
         Assert.True(policy.DecideInbound(FlowKey.Create(src, dst, IpProtocol.Udp, 5353, 53), null).IsAllowed);
         Assert.True(policy.DecideInbound(FlowKey.Create(src, dst, IpProtocol.Tcp, 5353, 53), null).IsAllowed);
@@ -142,7 +142,7 @@ public sealed class DecisionTests
             allow *(servers, *);
             """);
         PeerGrant grant = policy.AuthorizePeer(s_alice);
-        FlowKey inbound = Tcp("198.18.3.4", "10.0.0.1", 443), outbound = Tcp("10.0.0.1", "198.18.3.4", 22);
+        FlowKey inbound = Tcp("198.18.3.4", "198.19.0.1", 443), outbound = Tcp("198.19.0.1", "198.18.3.4", 22);
         int allowed = 0;
         for (int i = 0; i < 100; i++)
         {
@@ -173,6 +173,6 @@ public sealed class DecisionTests
         Assert.Equal([2000, 2001], index.Candidates(IpProtocol.Udp, 1000).ToArray());
         Assert.Equal([2000], index.Candidates(IpProtocol.Udp, 1001).ToArray());
         Assert.Equal([2000], index.Candidates(IpProtocol.Icmp, 0).ToArray());
-        Assert.Equal(1499, policy.DecideInbound(Tcp("203.0.113.1", "10.0.0.1", 1500), null).RuleIndex);
+        Assert.Equal(1499, policy.DecideInbound(Tcp("203.0.113.1", "198.19.0.1", 1500), null).RuleIndex);
     }
 }
