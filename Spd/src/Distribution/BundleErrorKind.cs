@@ -33,6 +33,9 @@ public enum BundleErrorKind
     /// <summary>A key file or key is not in the documented format.</summary>
     MalformedKey,
 
+    /// <summary>The public key file could be changed by someone other than its owner (group- or world-writable).</summary>
+    InsecureKeyFile,
+
     /// <summary>The bundle store holds no accepted bundle yet.</summary>
     NoStoredBundle,
 

@@ -74,13 +74,26 @@ public sealed class BundlePublicKey
             && TryCreate(key, out publicKey, out error);
     }
 
-    /// <summary>Reads a public key file from disk; an unreadable file is a <see cref="BundleErrorKind.StorageFailed"/>.</summary>
+    /// <summary>
+    /// Reads a public key file from disk. An unreadable file is a <see cref="BundleErrorKind.StorageFailed"/>; on Unix,
+    /// a file that its group or others may write is refused (<see cref="BundleErrorKind.InsecureKeyFile"/>): whoever
+    /// can replace the trusted key can sign any policy for this host.
+    /// </summary>
     public static bool TryReadFile(string path, [NotNullWhen(true)] out BundlePublicKey? publicKey,
         [NotNullWhen(false)] out BundleError? error)
     {
         string text;
         try
         {
+            if (!OperatingSystem.IsWindows()
+                && (File.GetUnixFileMode(path) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+            {
+                publicKey = null;
+                error = new BundleError(BundleErrorKind.InsecureKeyFile,
+                    $"the public key file '{path}' is writable by its group or others; make it writable by its owner (root) only");
+                return false;
+            }
+
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -129,6 +129,7 @@ public sealed class KeyFileTests : IDisposable
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(privatePath));
+            File.SetUnixFileMode(publicPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         }
 
         Assert.Throws<IOException>(() => key.WriteKeyFile(privatePath));
@@ -145,5 +146,31 @@ public sealed class KeyFileTests : IDisposable
         Assert.Equal(BundleErrorKind.StorageFailed, error.Kind);
         Assert.False(BundlePrivateKey.TryReadFile(Path.Combine(_directory.FullName, "missing.key"), out _, out error));
         Assert.Equal(BundleErrorKind.StorageFailed, error.Kind);
+    }
+
+    [Fact]
+    public void A_public_key_file_that_others_may_write_is_refused()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Skip("Unix file modes only");
+        }
+        else
+        {
+            using BundlePrivateKey key = BundleKit.Signer();
+            string path = Path.Combine(_directory.FullName, "trusted.pub");
+            File.WriteAllText(path, key.PublicKey.ToKeyFile());
+            foreach (UnixFileMode loose in new[] { UnixFileMode.GroupWrite, UnixFileMode.OtherWrite })
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | loose);
+                Assert.False(BundlePublicKey.TryReadFile(path, out _, out BundleError? error));
+                Assert.Equal(BundleErrorKind.InsecureKeyFile, error.Kind);
+                Assert.Contains("is writable by its group or others", error.Message, StringComparison.Ordinal);
+            }
+
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Assert.True(BundlePublicKey.TryReadFile(path, out BundlePublicKey? trusted, out _));
+            Assert.Equal(key.PublicKey.KeyId, trusted.KeyId);
+        }
     }
 }
