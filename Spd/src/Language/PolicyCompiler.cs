@@ -9,6 +9,16 @@ namespace IpsecFw.Spd.Language;
 /// </summary>
 public static class PolicyCompiler
 {
+    /// <summary>
+    /// The compiler's version, recorded in every compiled policy file (<c>Distribution.CompiledPolicy</c>), whose hosts
+    /// recompile the source. The compiler is a pure function of the source text (no clock, culture, environment,
+    /// randomness or file system), so the same source and the same compiler give the same snapshot everywhere. Raise
+    /// this number with every change that lets a source compile that did not before (new syntax, predicates, services);
+    /// hosts refuse a policy from a newer compiler. A change that would make a source that already compiled mean
+    /// something else must instead raise <c>CompiledPolicy.FormatVersion</c>, which older hosts refuse.
+    /// </summary>
+    public const ushort CompilerVersion = 1;
+
     /// <summary>Parses only: the syntax tree and the lexical and syntax diagnostics.</summary>
     public static (PolicyDocument Document, IReadOnlyList<Diagnostic> Diagnostics) Parse(string source, string file = "policy")
     {

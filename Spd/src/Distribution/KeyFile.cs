@@ -1,0 +1,97 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
+namespace IpsecFw.Spd.Distribution;
+
+/// <summary>
+/// The key file format: PEM-like ASCII, a header line, the key's raw 32 bytes in base64 and a footer line, e.g.
+/// <code>
+/// -----BEGIN IPSECFW ED25519 PUBLIC KEY-----
+/// 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=
+/// -----END IPSECFW ED25519 PUBLIC KEY-----
+/// </code>
+/// Whitespace (blank lines, CR LF) around and inside the base64 is tolerated; anything else is refused. Works on bytes,
+/// never on strings, so that the private key's encodings live only in buffers that are zeroed after use.
+/// </summary>
+internal static class KeyFile
+{
+    public const string PublicLabel = "IPSECFW ED25519 PUBLIC KEY";
+    public const string PrivateLabel = "IPSECFW ED25519 PRIVATE KEY";
+    public const int KeyLength = 32;
+    private const int Base64Length = 44; // 32 bytes
+
+    /// <summary>The file's bytes for <paramref name="key"/>; the caller zeroes the result when it holds a secret.</summary>
+    public static byte[] Write(string label, ReadOnlySpan<byte> key)
+    {
+        byte[] begin = Encoding.ASCII.GetBytes($"-----BEGIN {label}-----\n");
+        byte[] end = Encoding.ASCII.GetBytes($"\n-----END {label}-----\n");
+        byte[] file = GC.AllocateArray<byte>(begin.Length + Base64Length + end.Length, pinned: true);
+        begin.CopyTo(file, 0);
+        Base64.EncodeToUtf8(key, file.AsSpan(begin.Length, Base64Length), out _, out _);
+        end.CopyTo(file, begin.Length + Base64Length);
+        return file;
+    }
+
+    /// <summary>
+    /// Decodes a key file of the given label into <paramref name="key"/> (exactly <see cref="KeyLength"/> bytes; left
+    /// zeroed on failure). The messages never quote the file's content.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> text, string label, Span<byte> key, [NotNullWhen(false)] out BundleError? error)
+    {
+        key.Clear();
+        string what = label == PrivateLabel ? "private key file" : "public key file";
+        byte[] begin = Encoding.ASCII.GetBytes($"-----BEGIN {label}-----");
+        byte[] end = Encoding.ASCII.GetBytes($"-----END {label}-----");
+        ReadOnlySpan<byte> trimmed = text.Trim(" \t\r\n"u8);
+        if (trimmed.Length < begin.Length + end.Length || !trimmed.StartsWith(begin) || !trimmed.EndsWith(end))
+        {
+            error = new BundleError(BundleErrorKind.MalformedKey,
+                $"not an IpsecFw {what}: expected a '-----BEGIN {label}-----' line, the key in base64, and a '-----END {label}-----' line");
+            return false;
+        }
+
+        ReadOnlySpan<byte> body = trimmed[begin.Length..^end.Length];
+        Span<byte> chars = stackalloc byte[Base64Length];
+        Span<byte> decoded = stackalloc byte[KeyLength + 3];
+        try
+        {
+            int n = 0;
+            bool fits = true;
+            foreach (byte b in body)
+            {
+                if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+                {
+                    continue;
+                }
+
+                if (n == chars.Length)
+                {
+                    fits = false;
+                    break;
+                }
+
+                chars[n++] = b;
+            }
+
+            if (!fits || n != Base64Length
+                || Base64.DecodeFromUtf8(chars, decoded, out int consumed, out int written) != OperationStatus.Done
+                || consumed != Base64Length || written != KeyLength)
+            {
+                error = new BundleError(BundleErrorKind.MalformedKey,
+                    $"the {what} does not hold a {KeyLength}-byte Ed25519 key in base64 between its header and footer lines");
+                return false;
+            }
+
+            decoded[..KeyLength].CopyTo(key);
+            error = null;
+            return true;
+        }
+        finally
+        {
+            chars.Clear();
+            decoded.Clear();
+        }
+    }
+}
