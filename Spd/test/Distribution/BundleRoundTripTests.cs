@@ -11,11 +11,11 @@ public sealed class BundleRoundTripTests
 
     private static readonly TestHost[] s_hosts =
     [
-        TestHost.WithCertificate("mail-gw.example.com", "10.0.0.25", s_current),
-        TestHost.WithCertificate("host1.example.com", "10.0.0.1", s_current),
-        TestHost.WithCertificate("host2.example.com", "10.0.0.2", s_current),
-        TestHost.WithCertificate("old.example.com", "10.0.0.3", new(1999, 3, 1, 0, 0, 0, TimeSpan.Zero)),
-        TestHost.WithCertificate("mail-gw.attacker.org", "10.0.0.66", s_current),
+        TestHost.WithCertificate("mail-gw.example.com", "198.19.0.25", s_current),
+        TestHost.WithCertificate("host1.example.com", "198.19.0.1", s_current),
+        TestHost.WithCertificate("host2.example.com", "198.19.0.2", s_current),
+        TestHost.WithCertificate("old.example.com", "198.19.0.3", new(1999, 3, 1, 0, 0, 0, TimeSpan.Zero)),
+        TestHost.WithCertificate("mail-gw.attacker.org", "198.19.0.66", s_current),
         TestHost.Anonymous("192.0.2.123"),
         TestHost.Anonymous("203.0.113.9"),
     ];

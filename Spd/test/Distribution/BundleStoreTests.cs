@@ -70,8 +70,8 @@ public sealed class BundleStoreTests : IDisposable
         Assert.Null(verdict.Warning);
         Assert.Equal(3UL, restarted.LastAcceptedSerial);
         TestHost outsider = TestHost.Anonymous("203.0.113.9");
-        TestHost mailGw = TestHost.WithCertificate("mail-gw.example.com", "10.0.0.25", BundleKit.Now);
-        TestHost host1 = TestHost.WithCertificate("host1.example.com", "10.0.0.1", BundleKit.Now);
+        TestHost mailGw = TestHost.WithCertificate("mail-gw.example.com", "198.19.0.25", BundleKit.Now);
+        TestHost host1 = TestHost.WithCertificate("host1.example.com", "198.19.0.1", BundleKit.Now);
         Assert.True(Scenario.Connect(verdict.Snapshot, "smtp", outsider, mailGw).Allowed);
         Assert.False(Scenario.Connect(verdict.Snapshot, "smtp", outsider, host1).Allowed);
 
