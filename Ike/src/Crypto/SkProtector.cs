@@ -71,6 +71,13 @@ public sealed class SkProtector : IDisposable
     /// <summary>The suite.</summary>
     public IkeCipherSuite Suite { get; }
 
+    /// <summary>The counter value the next AEAD IV takes (starts at 0; set by tests to reach exhaustion).</summary>
+    internal ulong NextAeadIv
+    {
+        get => _nextIv;
+        init => _nextIv = value;
+    }
+
     /// <summary>
     /// The protector for the messages sent by the initiator (SK_ei, SK_ai) when <paramref name="fromInitiator"/> is
     /// true, else for those sent by the responder (SK_er, SK_ar) (RFC 7296 2.14). The original initiator sends with

@@ -172,6 +172,25 @@ public sealed class SkRoundTripTests
         Assert.Throws<ArgumentException>(() => new SkProtector(IkeCipherSuite.AesGcm16Bits128, RandomNumberGenerator.GetBytes(16), []));
     }
 
+    [Theory]
+    [InlineData("aes256gcm16")]
+    [InlineData("chacha20poly1305")]
+    public void The_aead_iv_counter_never_wraps(string name)
+    {
+        IkeCipherSuite suite = SkTestSupport.ByName(name);
+        (byte[] ek, byte[] ak) = SkTestSupport.RandomKeys(suite);
+        using var protector = new SkProtector(suite, ek, ak) { NextAeadIv = ulong.MaxValue - 1 };
+        IkePayload[] inner = [new NotifyPayload(NotifyType.SetWindowSize, [0, 0, 0, 1])];
+        Assert.True(IkeMessageProtection.TryProtect(protector, SkTestSupport.AuthHeader, inner, out byte[] d1, out _));
+        Assert.True(IkeMessageProtection.TryProtect(protector, SkTestSupport.AuthHeader, inner, out byte[] d2, out _));
+        Assert.Equal(ulong.MaxValue - 1, BinaryPrimitives.ReadUInt64BigEndian(d1.AsSpan(IkeHeader.Size + GenericPayloadHeader.Size)));
+        Assert.Equal(ulong.MaxValue, BinaryPrimitives.ReadUInt64BigEndian(d2.AsSpan(IkeHeader.Size + GenericPayloadHeader.Size)));
+        Assert.False(IkeMessageProtection.TryProtect(protector, SkTestSupport.AuthHeader, inner, out byte[] d3, out SkError error));
+        Assert.Equal(SkError.IvExhausted, error);
+        Assert.Empty(d3);
+        Assert.True(IkeMessageProtection.TryUnprotect(protector, d2, out _, out SkFailure failure), failure.ToString());
+    }
+
     [Fact]
     public void Disposed_protector_refuses_work()
     {
