@@ -15,7 +15,7 @@ namespace IpsecFw.Esp.Tests.DataPath;
 /// </summary>
 public sealed class DataPathAllocationTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
 
     [Fact]
     public void Thousand_packets_from_A_to_B_allocate_nothing_on_the_loop_threads()
@@ -51,7 +51,7 @@ public sealed class DataPathAllocationTests
                 Assert.True(a.App.Inject(PacketBuilder.Udp(sources[i & 1], destinations[i & 1], 1000, 2000, payload)));
             }
 
-            Assert.Equal(Window, b.Received.Take(Window, Timeout).Count);
+            Assert.Equal(Window, b.Received.Take(Window, s_timeout).Count);
         }
     }
 }

@@ -13,13 +13,13 @@ namespace IpsecFw.Esp.Tests.DataPath;
 /// </summary>
 public sealed class DataPathEndToEndTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_quiet = TimeSpan.FromMilliseconds(300);
 
-    private static readonly IPAddress A4 = IPAddress.Parse("10.1.0.5");
-    private static readonly IPAddress B4 = IPAddress.Parse("10.2.0.7");
-    private static readonly IPAddress A6 = IPAddress.Parse("fd00:a::5");
-    private static readonly IPAddress B6 = IPAddress.Parse("fd00:b::7");
+    private static readonly IPAddress s_a4 = IPAddress.Parse("10.1.0.5");
+    private static readonly IPAddress s_b4 = IPAddress.Parse("10.2.0.7");
+    private static readonly IPAddress s_a6 = IPAddress.Parse("fd00:a::5");
+    private static readonly IPAddress s_b6 = IPAddress.Parse("fd00:b::7");
 
     public static TheoryData<string, string> Families => new() { { "10.1.0.5", "10.2.0.7" }, { "fd00:a::5", "fd00:b::7" } };
 
@@ -35,13 +35,13 @@ public sealed class DataPathEndToEndTests
         {
             byte[] request = PacketBuilder.Udp(source, destination, 40000, 53, "what is the time?"u8);
             Assert.True(a.App.Inject(request));
-            byte[]? arrived = b.Received.Take(Timeout);
+            byte[]? arrived = b.Received.Take(s_timeout);
             Assert.NotNull(arrived);
             Assert.Equal(request, arrived);
 
             byte[] reply = PacketBuilder.Udp(destination, source, 53, 40000, "noon"u8);
             Assert.True(b.App.Inject(reply));
-            byte[]? back = a.Received.Take(Timeout);
+            byte[]? back = a.Received.Take(s_timeout);
             Assert.NotNull(back);
             Assert.Equal(reply, back);
             Assert.True(PacketBuilder.ChecksumsValid(back));
@@ -72,16 +72,16 @@ public sealed class DataPathEndToEndTests
                 {
                     BinaryPrimitives.WriteInt32BigEndian(payload, i);
                     bool v6 = (i & 1) != 0; // both families interleaved: runs of one SA split by inner version
-                    byte[] ab = PacketBuilder.Udp(v6 ? A6 : A4, v6 ? B6 : B4, 1000, 2000, payload);
-                    byte[] ba = PacketBuilder.Udp(v6 ? B6 : B4, v6 ? A6 : A4, 2000, 1000, payload);
+                    byte[] ab = PacketBuilder.Udp(v6 ? s_a6 : s_a4, v6 ? s_b6 : s_b4, 1000, 2000, payload);
+                    byte[] ba = PacketBuilder.Udp(v6 ? s_b6 : s_b4, v6 ? s_a6 : s_a4, 2000, 1000, payload);
                     Assert.True(a.App.Inject(ab));
                     Assert.True(b.App.Inject(ba));
                     sentAb.Add(ab);
                     sentBa.Add(ba);
                 }
 
-                gotAb.AddRange(b.Received.Take(Window, Timeout));
-                gotBa.AddRange(a.Received.Take(Window, Timeout));
+                gotAb.AddRange(b.Received.Take(Window, s_timeout));
+                gotBa.AddRange(a.Received.Take(Window, s_timeout));
             }
 
             for (int i = 0; i < Total; i++)
@@ -108,9 +108,9 @@ public sealed class DataPathEndToEndTests
         using (a)
         using (b)
         {
-            Assert.True(a.App.Inject(PacketBuilder.Udp(A4, IPAddress.Parse("192.0.2.1"), 1, 2, "x"u8)));
+            Assert.True(a.App.Inject(PacketBuilder.Udp(s_a4, IPAddress.Parse("192.0.2.1"), 1, 2, "x"u8)));
             Assert.True(WaitUntil(() => a.Counters.NoSa == 1));
-            Assert.True(b.Received.StaysEmpty(Quiet));
+            Assert.True(b.Received.StaysEmpty(s_quiet));
             Assert.Equal(0, a.Counters.OutboundPackets);
             Assert.Equal(0, a.OutboundSa!.Packets);
         }
@@ -124,17 +124,17 @@ public sealed class DataPathEndToEndTests
         using (b)
         {
             // A routes by destination only, so a spoofed inner source is sealed and sent; B must refuse it (RFC 4301 5.2).
-            Assert.True(a.App.Inject(PacketBuilder.Udp(IPAddress.Parse("10.9.9.9"), B4, 1, 2, "spoof"u8)));
-            Assert.True(a.App.Inject(PacketBuilder.Udp(IPAddress.Parse("fd00:b::1"), B6, 1, 2, "spoof"u8)));
+            Assert.True(a.App.Inject(PacketBuilder.Udp(IPAddress.Parse("10.9.9.9"), s_b4, 1, 2, "spoof"u8)));
+            Assert.True(a.App.Inject(PacketBuilder.Udp(IPAddress.Parse("fd00:b::1"), s_b6, 1, 2, "spoof"u8)));
             Assert.True(WaitUntil(() => b.Counters.SelectorMismatch == 2));
             Assert.Equal(2, b.InboundSa!.Packets); // decrypted and authentic, then refused
-            Assert.True(b.Received.StaysEmpty(Quiet));
+            Assert.True(b.Received.StaysEmpty(s_quiet));
             Assert.Equal(0, b.Counters.InboundPackets);
 
             // A good packet on the same SA still passes afterwards.
-            byte[] good = PacketBuilder.Udp(A4, B4, 1, 2, "fine"u8);
+            byte[] good = PacketBuilder.Udp(s_a4, s_b4, 1, 2, "fine"u8);
             Assert.True(a.App.Inject(good));
-            Assert.Equal(good, b.Received.Take(Timeout));
+            Assert.Equal(good, b.Received.Take(s_timeout));
         }
     }
 
@@ -149,12 +149,12 @@ public sealed class DataPathEndToEndTests
             ike.AsSpan(4).Fill(0x5A); // marker 0, then an IKE header's worth of bytes
             Assert.True(((InMemoryBind)a.Bind).Inject(ike));
 
-            using var cts = new CancellationTokenSource(Timeout);
+            using var cts = new CancellationTokenSource(s_timeout);
             IkeDatagram received = await b.Ike.Reader.ReadAsync(cts.Token);
             Assert.Equal(ike.AsSpan(4).ToArray(), received.Message);
             Assert.Equal(new IPEndPoint(IPAddress.Parse("198.18.0.1"), 4500), (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(received.Remote));
             Assert.Equal(1, b.Counters.IkeDelivered);
-            Assert.True(b.Received.StaysEmpty(Quiet));
+            Assert.True(b.Received.StaysEmpty(s_quiet));
         }
     }
 
@@ -187,7 +187,7 @@ public sealed class DataPathEndToEndTests
             Assert.True(((InMemoryBind)a.Bind).Inject([0xFF]));
             Assert.True(WaitUntil(() => b.Table.GetDropCount(EspStatus.NatKeepalive) == 1));
             Assert.True(WaitUntil(() => b.Counters.EspRejected == 1));
-            Assert.True(b.Received.StaysEmpty(Quiet));
+            Assert.True(b.Received.StaysEmpty(s_quiet));
             Assert.False(b.Ike.Reader.TryRead(out _));
         }
     }
@@ -199,8 +199,8 @@ public sealed class DataPathEndToEndTests
         using (a)
         using (b)
         {
-            Assert.True(a.App.Inject(PacketBuilder.Udp(A4, B4, 1, 2, "last"u8)));
-            Assert.NotNull(b.Received.Take(Timeout));
+            Assert.True(a.App.Inject(PacketBuilder.Udp(s_a4, s_b4, 1, 2, "last"u8)));
+            Assert.NotNull(b.Received.Take(s_timeout));
             Assert.True(a.Pool.Available < DataPathHost.PoolSize); // the loops hold their batches
 
             var clock = Stopwatch.StartNew();
@@ -220,7 +220,7 @@ public sealed class DataPathEndToEndTests
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
-            if (clock.Elapsed > Timeout)
+            if (clock.Elapsed > s_timeout)
             {
                 return false;
             }

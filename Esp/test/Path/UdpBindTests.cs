@@ -14,15 +14,15 @@ namespace IpsecFw.Esp.Tests.DataPath;
 /// </summary>
 public sealed class UdpBindTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 0);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
+    private static readonly IPEndPoint s_loopback = new(IPAddress.Loopback, 0);
 
     [Fact]
     public void Datagrams_are_received_at_the_headroom_offset_with_their_source()
     {
-        using var bind = new UdpBind(Loopback);
+        using var bind = new UdpBind(s_loopback);
         using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        sender.Bind(Loopback);
+        sender.Bind(s_loopback);
         for (int i = 0; i < 3; i++)
         {
             sender.SendTo(new byte[] { 1, 2, 3, (byte)i }, bind.LocalEndPoint);
@@ -38,7 +38,7 @@ public sealed class UdpBindTests
         SocketAddress[] sources = [.. Enumerable.Range(0, 8).Select(_ => UdpBind.CreateAddressSlot())];
         int got = 0;
         var clock = Stopwatch.StartNew();
-        while (got < 3 && clock.Elapsed < Timeout)
+        while (got < 3 && clock.Elapsed < s_timeout)
         {
             got += bind.Receive(bufs.AsSpan(got), sources.AsSpan(got));
         }
@@ -55,7 +55,7 @@ public sealed class UdpBindTests
     [Fact]
     public void Dispose_wakes_a_blocked_receive()
     {
-        var bind = new UdpBind(Loopback);
+        var bind = new UdpBind(s_loopback);
         var pool = new PacketPool(1, 2048);
         Assert.True(pool.TryRent(out PacketBuffer? buf));
         int result = -1;
@@ -72,8 +72,8 @@ public sealed class UdpBindTests
     {
         const int Total = 1_000;
         const int Window = 50;
-        var bindA = new UdpBind(Loopback);
-        var bindB = new UdpBind(Loopback);
+        var bindA = new UdpBind(s_loopback);
+        var bindB = new UdpBind(s_loopback);
         (DataPathHost a, DataPathHost b) = DataPathHost.Pair(bindA, bindA.LocalEndPoint, bindB, bindB.LocalEndPoint);
         using (a)
         using (b)
@@ -93,7 +93,7 @@ public sealed class UdpBindTests
                     sent.Add(packet);
                 }
 
-                got.AddRange(b.Received.Take(Window, Timeout));
+                got.AddRange(b.Received.Take(Window, s_timeout));
             }
 
             Assert.Equal(Total, got.Count);
@@ -104,7 +104,7 @@ public sealed class UdpBindTests
 
             byte[] reply = PacketBuilder.Udp(bAddresses[0], aAddresses[0], 6000, 5000, "reply"u8);
             Assert.True(b.App.Inject(reply));
-            Assert.Equal(reply, a.Received.Take(Timeout));
+            Assert.Equal(reply, a.Received.Take(s_timeout));
             Assert.Equal(0, a.TotalDrops() + b.TotalDrops());
             Assert.Equal(0, bindA.ReceiveErrors + bindA.SendErrors + bindB.ReceiveErrors + bindB.SendErrors);
         }
