@@ -1,0 +1,197 @@
+// The inbound data path, in wireguard-go's receive.go shape: one dedicated thread, one batch of pooled buffers.
+//
+//   1. bind.Receive(batch, sources)          UDP/4500 payloads land at Headroom (the kernel stripped IP and UDP)
+//   2. per datagram: Decapsulator.DecapsulateUdpPayload (what PacketBatch.DecapsulateUdpPayloads runs, called per packet
+//      here because the loop needs the SA each packet opened on):
+//        non-ESP marker (IKE)  → IIkeDatagramSink, bounded; full → drop "ike_queue_full"
+//        NAT-keepalive, unknown SPI, replay, bad ICV... → dropped, counted by the table or the SA ("esp_rejected" here)
+//        ok → SPI look-up, replay check, decrypt in place, replay commit, inner packet found (EspSa.Open)
+//   3. RFC 4301 5.2: the inner source and destination must lie within the SA's InnerSelectors → else "selector_mismatch"
+//   4. TUN Write(the packets that passed)
+//
+// Ownership: the loop rents its batch from the PacketPool when it starts and gives every buffer back when its thread
+// ends. Receive, decryption and Write work on the buffers in place; the IKE sink copies what it keeps and Write has
+// finished with the buffers when it returns. Nothing is allocated per packet or per batch (IKE messages excepted: the
+// sink copies them for the control plane).
+//
+// One thread opens every SA: EspSa.Open must not run concurrently on one SA (its replay window is unlocked). More
+// inbound workers will shard by SPI.
+using System.Net;
+using IpsecFw.Esp.Buffers;
+using IpsecFw.Esp.Packet;
+using IpsecFw.Esp.Sa;
+using IpsecFw.Esp.Transport;
+
+namespace IpsecFw.Esp.DataPath;
+
+/// <summary>The inbound loop: UDP → ESP → selector check → TUN, on a dedicated thread.</summary>
+/// <remarks>
+/// <see cref="Start"/> and <see cref="Stop"/> are for one controlling thread. <see cref="Stop"/> disposes the bind the
+/// loop receives from: that is what wakes a blocked receive.
+/// </remarks>
+public sealed class InboundLoop
+{
+    private readonly IDatagramBind _bind;
+    private readonly IPacketDevice _device;
+    private readonly EspSaTable _table;
+    private readonly InboundSelectorTable _selectors;
+    private readonly IIkeDatagramSink? _ike;
+    private readonly PacketPool _pool;
+    private readonly DataPathCounters _counters;
+    private readonly PacketBuffer[] _batch;
+    private readonly PacketBuffer[] _deliver;
+    private readonly SocketAddress[] _sources;
+    private readonly Thread _thread;
+    private int _rented;
+    private volatile bool _stopping;
+    private long _allocatedBytes;
+
+    /// <summary>Creates the loop; <see cref="Start"/> starts its thread. Without an IKE sink, IKE messages are dropped and counted.</summary>
+    public InboundLoop(
+        IDatagramBind bind, IPacketDevice device, EspSaTable table, InboundSelectorTable selectors, IIkeDatagramSink? ike,
+        PacketPool pool, DataPathCounters counters, int batchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(selectors);
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(counters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _bind = bind;
+        _device = device;
+        _table = table;
+        _selectors = selectors;
+        _ike = ike;
+        _pool = pool;
+        _counters = counters;
+        _batch = new PacketBuffer[batchSize];
+        _deliver = new PacketBuffer[batchSize];
+        _sources = new SocketAddress[batchSize];
+        for (int i = 0; i < batchSize; i++)
+        {
+            _sources[i] = UdpBind.CreateAddressSlot();
+        }
+
+        _thread = new Thread(Run) { IsBackground = true, Name = "ipsecfw-inbound" };
+    }
+
+    /// <summary>
+    /// Bytes allocated on the loop thread by the loop's own work (from the return of the receive to the call of the
+    /// TUN write), summed over all batches. A test hook: it must stay flat once the loop is warm.
+    /// </summary>
+    internal long AllocatedBytesForTesting => Interlocked.Read(ref _allocatedBytes);
+
+    /// <summary>Rents the batch from the pool and starts the thread.</summary>
+    /// <exception cref="InvalidOperationException">The pool has no buffer to spare (a start-up error).</exception>
+    public void Start()
+    {
+        _rented = 0;
+        while (_rented < _batch.Length && _pool.TryRent(out PacketBuffer? b))
+        {
+            _batch[_rented++] = b!;
+        }
+
+        if (_rented == 0)
+        {
+            throw new InvalidOperationException("The packet pool has no buffer for the inbound loop.");
+        }
+
+        _thread.Start();
+    }
+
+    /// <summary>
+    /// Stops the loop: disposes the bind it receives from (waking it) and waits up to <paramref name="timeout"/> for the
+    /// thread to end. True when the thread has ended (its buffers are back in the pool).
+    /// </summary>
+    public bool Stop(TimeSpan timeout)
+    {
+        _stopping = true;
+        _bind.Dispose();
+        return !_thread.IsAlive || _thread.Join(timeout);
+    }
+
+    private void Run()
+    {
+        try
+        {
+            Span<PacketBuffer> batch = _batch.AsSpan(0, _rented);
+            while (!_stopping)
+            {
+                int n = _bind.Receive(batch, _sources);
+                if (n <= 0)
+                {
+                    break; // disposed
+                }
+
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                int count = ProcessBatch(batch[..n]);
+                Interlocked.Add(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
+                if (count > 0)
+                {
+                    int written = _device.Write(_deliver.AsSpan(0, count));
+                    _counters.AddInbound(written);
+                    if (written < count)
+                    {
+                        _counters.AddTunWriteFailed(count - written);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            for (int i = 0; i < _rented; i++)
+            {
+                _pool.Return(_batch[i]);
+            }
+
+            _rented = 0;
+        }
+    }
+
+    /// <summary>Opens and checks every datagram; returns how many inner packets are in <see cref="_deliver"/>.</summary>
+    private int ProcessBatch(ReadOnlySpan<PacketBuffer> batch)
+    {
+        int count = 0;
+        for (int i = 0; i < batch.Length; i++)
+        {
+            PacketBuffer p = batch[i];
+            EspStatus status = Decapsulator.DecapsulateUdpPayload(
+                _table, p.Bytes, p.Offset, p.Length, out EspSa? sa, out int offset, out int length, out _);
+            switch (status)
+            {
+                case EspStatus.Ok when sa!.Mode != EspMode.Tunnel:
+                    _counters.CountNotTunnel();
+                    break;
+                case EspStatus.Ok when !_selectors.Allows(sa!.Spi, p.Bytes.AsSpan(offset, length)):
+                    _counters.CountSelectorMismatch();
+                    break;
+                case EspStatus.Ok:
+                    p.Offset = offset;
+                    p.Length = length;
+                    _deliver[count++] = p;
+                    break;
+                case EspStatus.NotEsp:
+                    DeliverIke(p.Packet[UdpEncapsulation.NonEspMarkerSize..], _sources[i]);
+                    break;
+                default:
+                    _counters.CountEspRejected();
+                    break;
+            }
+        }
+
+        return count;
+    }
+
+    private void DeliverIke(ReadOnlySpan<byte> message, SocketAddress source)
+    {
+        if (_ike is not null && _ike.TryDeliver(message, source))
+        {
+            _counters.CountIkeDelivered();
+        }
+        else
+        {
+            _counters.CountIkeQueueFull();
+        }
+    }
+}
