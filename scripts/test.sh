@@ -43,6 +43,7 @@ APT_PACKAGES=(
     iproute2                      # interop and Tun tests: network namespaces and veth pairs
     iputils-ping                  # Tun tests: ping through a TUN device inside a namespace
     openssl                       # bench anchor (openssl speed); not used by tests, kept for bench/run.sh
+    afl++                         # fuzz suite: afl-fuzz drives the SharpFuzz-instrumented targets (fuzz/run.sh)
 )
 
 CONFIGURATION=Release
