@@ -25,7 +25,7 @@ echo "==> building (Release, warnings are errors)"
 dotnet build interop-tests/IpsecFw.InteropTests.csproj -c Release -v quiet -nologo </dev/null
 
 echo "==> running the interop scenarios"
-log="$(mktemp /tmp/ipsecfw-demo-XXXXXX.log)"
+log="$(mktemp)"   # the full log of the run, named at the end
 set +e
 IPSECFW_INTEROP_KEEP=1 dotnet test interop-tests/IpsecFw.InteropTests.csproj -c Release --no-build \
     --logger "console;verbosity=detailed" </dev/null >"$log" 2>&1

@@ -22,7 +22,7 @@ public sealed class InnerSelectors
         _local = [.. local.Select(InnerPrefix.From)];
     }
 
-    /// <summary>Selectors from prefix strings such as <c>10.1.0.0/16</c> or <c>2001:db8::/32</c>.</summary>
+    /// <summary>Selectors from prefix strings such as <c>198.19.16.0/20</c> or <c>2001:db8::/32</c>.</summary>
     public static InnerSelectors Parse(IEnumerable<string> remote, IEnumerable<string> local) =>
         new(remote.Select(IPNetwork.Parse), local.Select(IPNetwork.Parse));
 

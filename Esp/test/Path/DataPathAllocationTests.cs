@@ -40,8 +40,8 @@ public sealed class DataPathAllocationTests
     private static void Push(DataPathHost a, DataPathHost b, int count)
     {
         const int Window = 100;
-        IPAddress[] sources = [IPAddress.Parse("10.1.0.5"), IPAddress.Parse("fd00:a::5")];
-        IPAddress[] destinations = [IPAddress.Parse("10.2.0.7"), IPAddress.Parse("fd00:b::7")];
+        IPAddress[] sources = [IPAddress.Parse("198.19.16.5"), IPAddress.Parse("2001:2:a::5")];
+        IPAddress[] destinations = [IPAddress.Parse("198.19.32.7"), IPAddress.Parse("2001:2:b::7")];
         byte[] payload = new byte[1200];
         for (int start = 0; start < count; start += Window)
         {

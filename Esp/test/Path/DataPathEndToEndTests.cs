@@ -16,12 +16,12 @@ public sealed class DataPathEndToEndTests
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_quiet = TimeSpan.FromMilliseconds(300);
 
-    private static readonly IPAddress s_a4 = IPAddress.Parse("10.1.0.5");
-    private static readonly IPAddress s_b4 = IPAddress.Parse("10.2.0.7");
-    private static readonly IPAddress s_a6 = IPAddress.Parse("fd00:a::5");
-    private static readonly IPAddress s_b6 = IPAddress.Parse("fd00:b::7");
+    private static readonly IPAddress s_a4 = IPAddress.Parse("198.19.16.5");
+    private static readonly IPAddress s_b4 = IPAddress.Parse("198.19.32.7");
+    private static readonly IPAddress s_a6 = IPAddress.Parse("2001:2:a::5");
+    private static readonly IPAddress s_b6 = IPAddress.Parse("2001:2:b::7");
 
-    public static TheoryData<string, string> Families => new() { { "10.1.0.5", "10.2.0.7" }, { "fd00:a::5", "fd00:b::7" } };
+    public static TheoryData<string, string> Families => new() { { "198.19.16.5", "198.19.32.7" }, { "2001:2:a::5", "2001:2:b::7" } };
 
     [Theory]
     [MemberData(nameof(Families))]
@@ -124,8 +124,8 @@ public sealed class DataPathEndToEndTests
         using (b)
         {
             // A routes by destination only, so a spoofed inner source is sealed and sent; B must refuse it (RFC 4301 5.2).
-            Assert.True(a.App.Inject(PacketBuilder.Udp(IPAddress.Parse("10.9.9.9"), s_b4, 1, 2, "spoof"u8)));
-            Assert.True(a.App.Inject(PacketBuilder.Udp(IPAddress.Parse("fd00:b::1"), s_b6, 1, 2, "spoof"u8)));
+            Assert.True(a.App.Inject(PacketBuilder.Udp(IPAddress.Parse("198.19.153.9"), s_b4, 1, 2, "spoof"u8)));
+            Assert.True(a.App.Inject(PacketBuilder.Udp(IPAddress.Parse("2001:2:b::1"), s_b6, 1, 2, "spoof"u8)));
             Assert.True(WaitUntil(() => b.Counters.SelectorMismatch == 2));
             Assert.Equal(2, b.InboundSa!.Packets); // decrypted and authentic, then refused
             Assert.True(b.Received.StaysEmpty(s_quiet));

@@ -67,11 +67,11 @@ internal sealed class DataPathHost : IDisposable
 
     public EspSa? InboundSa { get; private set; }
 
-    /// <summary>Two started hosts: A owns 10.1.0.0/16 and fd00:a::/64, B owns 10.2.0.0/16 and fd00:b::/64.</summary>
+    /// <summary>Two started hosts: A owns 198.19.16.0/20 and 2001:2:a::/64, B owns 198.19.32.0/20 and 2001:2:b::/64.</summary>
     public static (DataPathHost A, DataPathHost B) Pair(IDatagramBind bindA, IPEndPoint addressA, IDatagramBind bindB, IPEndPoint addressB)
     {
-        IPNetwork[] netA = [IPNetwork.Parse("10.1.0.0/16"), IPNetwork.Parse("fd00:a::/64")];
-        IPNetwork[] netB = [IPNetwork.Parse("10.2.0.0/16"), IPNetwork.Parse("fd00:b::/64")];
+        IPNetwork[] netA = [IPNetwork.Parse("198.19.16.0/20"), IPNetwork.Parse("2001:2:a::/64")];
+        IPNetwork[] netB = [IPNetwork.Parse("198.19.32.0/20"), IPNetwork.Parse("2001:2:b::/64")];
         var a = new DataPathHost("A", bindA, netA);
         var b = new DataPathHost("B", bindB, netB);
         Connect(a, b, addressB, spi: 0x1000_0001);

@@ -10,13 +10,13 @@ namespace IpsecFw.Esp.Tests.DataPath;
 public sealed class SelectorTests
 {
     [Theory]
-    [InlineData("10.1.0.0/16", "10.1.255.255", true)]
-    [InlineData("10.1.0.0/16", "10.2.0.0", false)]
+    [InlineData("198.19.16.0/20", "198.19.31.255", true)]
+    [InlineData("198.19.16.0/20", "198.19.32.0", false)]
     [InlineData("0.0.0.0/0", "192.0.2.1", true)]
     [InlineData("0.0.0.0/0", "::1", false)]           // families never match each other
-    [InlineData("fd00:a::/64", "fd00:a::ffff", true)]
-    [InlineData("fd00:a::/64", "fd00:a:0:1::1", false)]
-    [InlineData("::/0", "10.0.0.1", false)]
+    [InlineData("2001:2:a::/64", "2001:2:a::ffff", true)]
+    [InlineData("2001:2:a::/64", "2001:2:a:1::1", false)]
+    [InlineData("::/0", "198.19.0.1", false)]
     [InlineData("2001:db8::1/128", "2001:db8::1", true)]
     [InlineData("2001:db8::1/128", "2001:db8::2", false)]
     [InlineData("192.0.2.7/32", "192.0.2.7", true)]
@@ -30,14 +30,14 @@ public sealed class SelectorTests
     public void Inbound_selectors_check_source_against_remote_and_destination_against_local()
     {
         var table = new InboundSelectorTable();
-        table.Set(0x1234, InnerSelectors.Parse(["10.1.0.0/16", "fd00:a::/64"], ["10.2.0.0/16", "fd00:b::/64"]));
-        IPAddress a = IPAddress.Parse("10.1.0.1"), b = IPAddress.Parse("10.2.0.1"), x = IPAddress.Parse("10.9.0.1");
+        table.Set(0x1234, InnerSelectors.Parse(["198.19.16.0/20", "2001:2:a::/64"], ["198.19.32.0/20", "2001:2:b::/64"]));
+        IPAddress a = IPAddress.Parse("198.19.16.1"), b = IPAddress.Parse("198.19.32.1"), x = IPAddress.Parse("198.19.144.1");
 
         Assert.True(table.Allows(0x1234, PacketBuilder.Udp(a, b, 1, 2, [])));
         Assert.False(table.Allows(0x1234, PacketBuilder.Udp(x, b, 1, 2, [])));   // spoofed source
         Assert.False(table.Allows(0x1234, PacketBuilder.Udp(a, x, 1, 2, [])));   // destination not ours
         Assert.False(table.Allows(0x1234, PacketBuilder.Udp(b, a, 1, 2, [])));   // reversed
-        Assert.True(table.Allows(0x1234, PacketBuilder.Udp(IPAddress.Parse("fd00:a::1"), IPAddress.Parse("fd00:b::1"), 1, 2, [])));
+        Assert.True(table.Allows(0x1234, PacketBuilder.Udp(IPAddress.Parse("2001:2:a::1"), IPAddress.Parse("2001:2:b::1"), 1, 2, [])));
         Assert.False(table.Allows(0x9999, PacketBuilder.Udp(a, b, 1, 2, [])));   // no entry: fail closed
         Assert.False(table.Allows(0x1234, [0x45, 0, 0]));                        // not a packet
         Assert.True(table.Remove(0x1234));
@@ -52,18 +52,18 @@ public sealed class SelectorTests
         var peerWide = new IPEndPoint(IPAddress.Parse("198.18.0.1"), 4500);
         var peerNarrow = new IPEndPoint(IPAddress.Parse("198.18.0.2"), 4501);
         var selector = new PrefixSaSelector();
-        selector.Add(IPNetwork.Parse("10.0.0.0/8"), wide, peerWide);
-        selector.Add(IPNetwork.Parse("10.2.0.0/16"), narrow, peerNarrow);
+        selector.Add(IPNetwork.Parse("198.19.0.0/16"), wide, peerWide);
+        selector.Add(IPNetwork.Parse("198.19.32.0/20"), narrow, peerNarrow);
 
-        Assert.Same(narrow, selector.Select(IPAddress.Parse("10.2.3.4").GetAddressBytes(), out SocketAddress? remote));
+        Assert.Same(narrow, selector.Select(IPAddress.Parse("198.19.35.4").GetAddressBytes(), out SocketAddress? remote));
         Assert.Equal(peerNarrow.Serialize(), remote);
-        Assert.Same(wide, selector.Select(IPAddress.Parse("10.3.3.4").GetAddressBytes(), out remote));
+        Assert.Same(wide, selector.Select(IPAddress.Parse("198.19.51.4").GetAddressBytes(), out remote));
         Assert.Equal(peerWide.Serialize(), remote);
         Assert.Null(selector.Select(IPAddress.Parse("192.0.2.1").GetAddressBytes(), out remote));
         Assert.Null(remote);
 
         selector.Remove(narrow);
-        Assert.Same(wide, selector.Select(IPAddress.Parse("10.2.3.4").GetAddressBytes(), out _));
+        Assert.Same(wide, selector.Select(IPAddress.Parse("198.19.35.4").GetAddressBytes(), out _));
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class SelectorTests
         {
             using var meter = new Meter("IpsecFw.Tests.DataPath." + Guid.NewGuid());
             a.Counters.Register(meter);
-            Assert.True(a.App.Inject(PacketBuilder.Udp(IPAddress.Parse("10.1.0.5"), IPAddress.Parse("192.0.2.1"), 1, 2, "x"u8)));
+            Assert.True(a.App.Inject(PacketBuilder.Udp(IPAddress.Parse("198.19.16.5"), IPAddress.Parse("192.0.2.1"), 1, 2, "x"u8)));
             Assert.True(DataPathEndToEndTests.WaitUntil(() => a.Counters.NoSa == 1));
 
             var seen = new Dictionary<string, long>();

@@ -78,8 +78,8 @@ public sealed class UdpBindTests
         using (a)
         using (b)
         {
-            IPAddress[] aAddresses = [IPAddress.Parse("10.1.0.5"), IPAddress.Parse("fd00:a::5")];
-            IPAddress[] bAddresses = [IPAddress.Parse("10.2.0.7"), IPAddress.Parse("fd00:b::7")];
+            IPAddress[] aAddresses = [IPAddress.Parse("198.19.16.5"), IPAddress.Parse("2001:2:a::5")];
+            IPAddress[] bAddresses = [IPAddress.Parse("198.19.32.7"), IPAddress.Parse("2001:2:b::7")];
             var sent = new List<byte[]>();
             var got = new List<byte[]>();
             byte[] payload = new byte[1000];
