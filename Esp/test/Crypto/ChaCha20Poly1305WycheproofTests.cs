@@ -1,6 +1,6 @@
 using System.Text.Json;
 using IpsecFw.Esp.Crypto;
-using static IpsecFw.Esp.Tests.TestData;
+using static IpsecFw.Testing.TestData;
 
 namespace IpsecFw.Esp.Tests.Crypto;
 

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Text;
 using IpsecFw.Esp.Crypto;
-using static IpsecFw.Esp.Tests.TestData;
+using static IpsecFw.Testing.TestData;
 
 namespace IpsecFw.Esp.Tests.Crypto;
 

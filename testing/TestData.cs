@@ -1,4 +1,4 @@
-namespace IpsecFw.Esp.Tests;
+namespace IpsecFw.Testing;
 
 /// <summary>
 /// Where external test vectors live: <c>../shared/testdata</c> beside the repository (CI always has it; override with
