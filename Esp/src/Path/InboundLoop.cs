@@ -26,46 +26,38 @@ namespace IpsecFw.Esp.DataPath;
 
 /// <summary>The inbound loop: UDP → ESP → selector check → TUN, on a dedicated thread.</summary>
 /// <remarks>
-/// <see cref="Start"/> and <see cref="Stop"/> are for one controlling thread. <see cref="Stop"/> disposes the bind the
+/// <see cref="PacketLoop.Start"/> and <see cref="PacketLoop.Stop"/> are for one controlling thread. <see cref="PacketLoop.Stop"/> disposes the bind the
 /// loop receives from: that is what wakes a blocked receive.
 /// </remarks>
-public sealed class InboundLoop
+public sealed class InboundLoop : PacketLoop
 {
     private readonly IDatagramBind _bind;
     private readonly IPacketDevice _device;
     private readonly EspSaTable _table;
     private readonly InboundSelectorTable _selectors;
     private readonly IIkeDatagramSink? _ike;
-    private readonly PacketPool _pool;
     private readonly DataPathCounters _counters;
-    private readonly PacketBuffer[] _batch;
     private readonly PacketBuffer[] _deliver;
     private readonly SocketAddress[] _sources;
-    private readonly Thread _thread;
-    private int _rented;
-    private volatile bool _stopping;
-    private long _allocatedBytes;
+    private int _deliverCount;
 
-    /// <summary>Creates the loop; <see cref="Start"/> starts its thread. Without an IKE sink, IKE messages are dropped and counted.</summary>
+    /// <summary>Creates the loop; <see cref="PacketLoop.Start"/> starts its thread. Without an IKE sink, IKE messages are dropped and counted.</summary>
     public InboundLoop(
         IDatagramBind bind, IPacketDevice device, EspSaTable table, InboundSelectorTable selectors, IIkeDatagramSink? ike,
         PacketPool pool, DataPathCounters counters, int batchSize = 32)
+        : base(pool, batchSize, "inbound")
     {
         ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(selectors);
-        ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(counters);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         _bind = bind;
         _device = device;
         _table = table;
         _selectors = selectors;
         _ike = ike;
-        _pool = pool;
         _counters = counters;
-        _batch = new PacketBuffer[batchSize];
         _deliver = new PacketBuffer[batchSize];
         _sources = new SocketAddress[batchSize];
         for (int i = 0; i < batchSize; i++)
@@ -73,83 +65,32 @@ public sealed class InboundLoop
             _sources[i] = UdpBind.CreateAddressSlot();
         }
 
-        _thread = new Thread(Run) { IsBackground = true, Name = "ipsecfw-inbound" };
     }
 
-    /// <summary>
-    /// Bytes allocated on the loop thread by the loop's own work (from the return of the receive to the call of the
-    /// TUN write), summed over all batches. A test hook: it must stay flat once the loop is warm.
-    /// </summary>
-    internal long AllocatedBytesForTesting => Interlocked.Read(ref _allocatedBytes);
+    /// <inheritdoc />
+    protected override int Receive(Span<PacketBuffer> batch) => _bind.Receive(batch, _sources);
 
-    /// <summary>Rents the batch from the pool and starts the thread.</summary>
-    /// <exception cref="InvalidOperationException">The pool has no buffer to spare (a start-up error).</exception>
-    public void Start()
+    /// <inheritdoc />
+    protected override void Process(ReadOnlySpan<PacketBuffer> batch) => _deliverCount = ProcessBatch(batch);
+
+    /// <inheritdoc />
+    protected override void Deliver()
     {
-        _rented = 0;
-        while (_rented < _batch.Length && _pool.TryRent(out PacketBuffer? b))
+        int count = _deliverCount;
+        if (count > 0)
         {
-            _batch[_rented++] = b!;
-        }
-
-        if (_rented == 0)
-        {
-            throw new InvalidOperationException("The packet pool has no buffer for the inbound loop.");
-        }
-
-        _thread.Start();
-    }
-
-    /// <summary>
-    /// Stops the loop: disposes the bind it receives from (waking it) and waits up to <paramref name="timeout"/> for the
-    /// thread to end. True when the thread has ended (its buffers are back in the pool).
-    /// </summary>
-    public bool Stop(TimeSpan timeout)
-    {
-        _stopping = true;
-        _bind.Dispose();
-        return !_thread.IsAlive || _thread.Join(timeout);
-    }
-
-    private void Run()
-    {
-        try
-        {
-            Span<PacketBuffer> batch = _batch.AsSpan(0, _rented);
-            while (!_stopping)
+            int written = _device.Write(_deliver.AsSpan(0, count));
+            _counters.AddInbound(written);
+            if (written < count)
             {
-                int n = _bind.Receive(batch, _sources);
-                if (n <= 0)
-                {
-                    break; // disposed
-                }
-
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                int count = ProcessBatch(batch[..n]);
-                Interlocked.Add(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
-                if (count > 0)
-                {
-                    int written = _device.Write(_deliver.AsSpan(0, count));
-                    _counters.AddInbound(written);
-                    if (written < count)
-                    {
-                        _counters.AddTunWriteFailed(count - written);
-                    }
-                }
+                _counters.AddTunWriteFailed(count - written);
             }
         }
-        finally
-        {
-            for (int i = 0; i < _rented; i++)
-            {
-                _pool.Return(_batch[i]);
-            }
-
-            _rented = 0;
-        }
     }
 
-    /// <summary>Opens and checks every datagram; returns how many inner packets are in <see cref="_deliver"/>.</summary>
+    /// <inheritdoc />
+    protected override void Wake() => _bind.Dispose();
+
     private int ProcessBatch(ReadOnlySpan<PacketBuffer> batch)
     {
         int count = 0;

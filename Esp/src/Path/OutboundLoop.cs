@@ -19,107 +19,42 @@ namespace IpsecFw.Esp.DataPath;
 
 /// <summary>The outbound loop: TUN → SA → ESP → UDP, on a dedicated thread.</summary>
 /// <remarks>
-/// <see cref="Start"/> and <see cref="Stop"/> are for one controlling thread. <see cref="Stop"/> disposes the device the
+/// <see cref="PacketLoop.Start"/> and <see cref="PacketLoop.Stop"/> are for one controlling thread. <see cref="PacketLoop.Stop"/> disposes the device the
 /// loop reads from: that is what wakes a blocked read.
 /// </remarks>
-public sealed class OutboundLoop
+public sealed class OutboundLoop : PacketLoop
 {
     private readonly IPacketDevice _device;
     private readonly IDatagramBind _bind;
     private readonly IOutboundSaSelector _selector;
-    private readonly PacketPool _pool;
     private readonly DataPathCounters _counters;
-    private readonly PacketBuffer[] _batch;
     private readonly PacketBuffer[] _run;
     private readonly EspStatus[] _results;
-    private readonly Thread _thread;
-    private int _rented;
-    private volatile bool _stopping;
-    private long _allocatedBytes;
 
-    /// <summary>Creates the loop; <see cref="Start"/> starts its thread.</summary>
+    /// <summary>Creates the loop; <see cref="PacketLoop.Start"/> starts its thread.</summary>
     public OutboundLoop(IPacketDevice device, IDatagramBind bind, IOutboundSaSelector selector, PacketPool pool, DataPathCounters counters, int batchSize = 32)
+        : base(pool, batchSize, "outbound")
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(selector);
-        ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(counters);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         _device = device;
         _bind = bind;
         _selector = selector;
-        _pool = pool;
         _counters = counters;
-        _batch = new PacketBuffer[batchSize];
         _run = new PacketBuffer[batchSize];
         _results = new EspStatus[batchSize];
-        _thread = new Thread(Run) { IsBackground = true, Name = "ipsecfw-outbound" };
     }
 
-    /// <summary>
-    /// Bytes allocated on the loop thread by the loop's own work (from the return of the TUN read to the return of
-    /// the send), summed over all batches. A test hook: it must stay flat once the loop is warm.
-    /// </summary>
-    internal long AllocatedBytesForTesting => Interlocked.Read(ref _allocatedBytes);
+    /// <inheritdoc />
+    protected override int Receive(Span<PacketBuffer> batch) => _device.Read(batch, PacketBuffer.Headroom);
 
-    /// <summary>Rents the batch from the pool and starts the thread.</summary>
-    /// <exception cref="InvalidOperationException">The pool has no buffer to spare (a start-up error).</exception>
-    public void Start()
-    {
-        _rented = 0;
-        while (_rented < _batch.Length && _pool.TryRent(out PacketBuffer? b))
-        {
-            _batch[_rented++] = b!;
-        }
+    /// <inheritdoc />
+    protected override void Process(ReadOnlySpan<PacketBuffer> batch) => ProcessBatch(batch);
 
-        if (_rented == 0)
-        {
-            throw new InvalidOperationException("The packet pool has no buffer for the outbound loop.");
-        }
-
-        _thread.Start();
-    }
-
-    /// <summary>
-    /// Stops the loop: disposes the device it reads from (waking it) and waits up to <paramref name="timeout"/> for the
-    /// thread to end. True when the thread has ended (its buffers are back in the pool).
-    /// </summary>
-    public bool Stop(TimeSpan timeout)
-    {
-        _stopping = true;
-        _device.Dispose();
-        return !_thread.IsAlive || _thread.Join(timeout);
-    }
-
-    private void Run()
-    {
-        try
-        {
-            Span<PacketBuffer> batch = _batch.AsSpan(0, _rented);
-            while (!_stopping)
-            {
-                int n = _device.Read(batch, PacketBuffer.Headroom);
-                if (n <= 0)
-                {
-                    break; // disposed or failed
-                }
-
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                ProcessBatch(batch[..n]);
-                Interlocked.Add(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - before);
-            }
-        }
-        finally
-        {
-            for (int i = 0; i < _rented; i++)
-            {
-                _pool.Return(_batch[i]);
-            }
-
-            _rented = 0;
-        }
-    }
+    /// <inheritdoc />
+    protected override void Wake() => _device.Dispose();
 
     private void ProcessBatch(ReadOnlySpan<PacketBuffer> batch)
     {
