@@ -1,0 +1,78 @@
+using System.Net;
+using IpsecFw.Ike.Auth;
+using IpsecFw.Ike.Messages;
+using IpsecFw.Ike.Messages.Payloads;
+
+namespace IpsecFw.Ike.Config;
+
+/// <summary>
+/// Everything one IKE SA needs to know about its side of a connection: credentials, proposals, the first CHILD_SA's
+/// traffic selectors and the timers. Immutable; shared by all SAs of a connection.
+/// </summary>
+public sealed record IkeSaConfig
+{
+    /// <summary>A name for logs and the SA list.</summary>
+    public string Name { get; init; } = "default";
+
+    /// <summary>This side's credentials and the judge of the peer's.</summary>
+    public required IIkeAuthenticator Authenticator { get; init; }
+
+    /// <summary>IKE proposals in order of preference (numbered from 1).</summary>
+    public required IReadOnlyList<Proposal> IkeProposals { get; init; }
+
+    /// <summary>ESP proposals in order of preference, without SPI (filled in per CHILD_SA).</summary>
+    public required IReadOnlyList<Proposal> EspProposals { get; init; }
+
+    /// <summary>Traffic selectors for this side of the first CHILD_SA (TSi as initiator, the allowed TSr as responder).</summary>
+    public IReadOnlyList<TrafficSelector> LocalTrafficSelectors { get; init; } = [AnyIpv4];
+
+    /// <summary>Traffic selectors for the peer's side.</summary>
+    public IReadOnlyList<TrafficSelector> RemoteTrafficSelectors { get; init; } = [AnyIpv4];
+
+    /// <summary>
+    /// Fake NAT detection so that ESP is always UDP-encapsulated (RFC 7296 2.23 lets a host force encapsulation;
+    /// strongSwan's <c>encap = yes</c>). On by default because the data path sends and receives ESP on UDP/4500.
+    /// </summary>
+    public bool ForceUdpEncapsulation { get; init; } = true;
+
+    /// <summary>Nonce length in bytes (RFC 7296 2.10: at least 16 and at least half the PRF key size).</summary>
+    public int NonceLength { get; init; } = 32;
+
+    /// <summary>First retransmission timeout (RFC 7296 2.1); strongSwan uses 4 s.</summary>
+    public TimeSpan RetransmitTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Multiplier of the timeout per retransmission.</summary>
+    public double RetransmitBase { get; init; } = 1.8;
+
+    /// <summary>Number of retransmissions before the peer is declared dead.</summary>
+    public int RetransmitTries { get; init; } = 5;
+
+    /// <summary>Send a liveness check (empty INFORMATIONAL) after this long without a message from the peer; zero: never.</summary>
+    public TimeSpan DpdDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A responder's SA that has not completed IKE_AUTH after this long is dropped (half-open, RFC 7296 2.6).</summary>
+    public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest IKE message accepted.</summary>
+    public int MaxMessageSize { get; init; } = 64 * 1024;
+
+    /// <summary>All of IPv4, any protocol and port.</summary>
+    public static TrafficSelector AnyIpv4 { get; } =
+        new(TsType.Ipv4AddressRange, 0, 0, 65535, IPAddress.Any, IPAddress.Broadcast);
+
+    /// <summary>Parses strongSwan-style proposal strings into a configuration's proposal lists.</summary>
+    public static (IReadOnlyList<Proposal> Ike, IReadOnlyList<Proposal> Esp) ParseProposals(string ike, string esp)
+    {
+        if (!ProposalParser.TryParseList(ike, ProtocolId.Ike, out IReadOnlyList<Proposal> i, out string e1))
+        {
+            throw new FormatException($"IKE proposal: {e1}");
+        }
+
+        if (!ProposalParser.TryParseList(esp, ProtocolId.Esp, out IReadOnlyList<Proposal> s, out string e2))
+        {
+            throw new FormatException($"ESP proposal: {e2}");
+        }
+
+        return (i, s);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using IpsecFw.Ike.Config;
+using IpsecFw.Ike.Keys;
+using IpsecFw.Ike.Messages.Payloads;
+
+namespace IpsecFw.Ike.Sa;
+
+/// <summary>
+/// One negotiated CHILD_SA pair (RFC 7296 1.3): the SPI we receive on and the SPI we send to, the algorithms, the
+/// keys for each direction (KEYMAT order of RFC 7296 2.17), and the traffic selectors as this side sees them.
+/// The ESP engine gets a copy of the keys when the pair is installed; <see cref="Dispose"/> zeroes these.
+/// </summary>
+public sealed class ChildSa : IDisposable
+{
+    internal ChildSa(uint inboundSpi, uint outboundSpi, EspAlgorithms algorithms, ChildSaKeys keys, bool weInitiated,
+        IReadOnlyList<TrafficSelector> local, IReadOnlyList<TrafficSelector> remote, DateTimeOffset established)
+    {
+        InboundSpi = inboundSpi;
+        OutboundSpi = outboundSpi;
+        Algorithms = algorithms;
+        Keys = keys;
+        WeInitiatedExchange = weInitiated;
+        LocalSelectors = local;
+        RemoteSelectors = remote;
+        Established = established;
+    }
+
+    /// <summary>The SPI the peer sends to (our inbound SA).</summary>
+    public uint InboundSpi { get; }
+
+    /// <summary>The SPI we send to (our outbound SA).</summary>
+    public uint OutboundSpi { get; }
+
+    /// <summary>The algorithms.</summary>
+    public EspAlgorithms Algorithms { get; }
+
+    /// <summary>The keys of both directions.</summary>
+    public ChildSaKeys Keys { get; }
+
+    /// <summary>True when this side was the initiator of the exchange that created the pair.</summary>
+    public bool WeInitiatedExchange { get; }
+
+    /// <summary>Selectors of this side's traffic.</summary>
+    public IReadOnlyList<TrafficSelector> LocalSelectors { get; }
+
+    /// <summary>Selectors of the peer's traffic.</summary>
+    public IReadOnlyList<TrafficSelector> RemoteSelectors { get; }
+
+    /// <summary>When the pair was negotiated.</summary>
+    public DateTimeOffset Established { get; }
+
+    /// <summary>UDP encapsulation (RFC 3948): the peer's address and port for ESP, and ours.</summary>
+    public IPEndPoint? RemoteEndPoint { get; internal set; }
+
+    /// <summary>Our address and port for ESP.</summary>
+    public IPEndPoint? LocalEndPoint { get; internal set; }
+
+    /// <summary>True when ESP is carried in UDP.</summary>
+    public bool UdpEncapsulated { get; internal set; }
+
+    /// <summary>Key material for our outbound SA: encryption key then salt (RFC 4106 8.1).</summary>
+    public ReadOnlySpan<byte> OutboundKey => WeInitiatedExchange ? Keys.EncryptionInitiatorToResponder : Keys.EncryptionResponderToInitiator;
+
+    /// <summary>Key material for our inbound SA.</summary>
+    public ReadOnlySpan<byte> InboundKey => WeInitiatedExchange ? Keys.EncryptionResponderToInitiator : Keys.EncryptionInitiatorToResponder;
+
+    /// <summary>Zeroes the keys.</summary>
+    public void Dispose() => Keys.Dispose();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"ESP in 0x{InboundSpi:x8} out 0x{OutboundSpi:x8} {Algorithms}";
+}

@@ -1,0 +1,227 @@
+using System.Buffers.Binary;
+using IpsecFw.Ike.Auth;
+using IpsecFw.Ike.Config;
+using IpsecFw.Ike.Crypto;
+using IpsecFw.Ike.Keys;
+using IpsecFw.Ike.Messages;
+using IpsecFw.Ike.Messages.Payloads;
+using IpsecFw.Spd.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace IpsecFw.Ike.Sa;
+
+/// <summary>IKE_AUTH with the first CHILD_SA (RFC 7296 1.2, 2.15 authentication, 2.9 traffic selectors, 2.17 KEYMAT).</summary>
+public sealed partial class IkeSa
+{
+    private uint _pendingChildSpi;
+    private IReadOnlyList<Proposal> _sentEspProposals = [];
+
+    private void SendAuthRequest()
+    {
+        IIkeAuthenticator auth = Config.Authenticator;
+        var idi = new IdPayload(true, auth.LocalId.Type, auth.LocalId.Data);
+        byte[] octets = SignedOctets.Build(_initRequest, _nonceR, Algorithms!.Prf, _keys!.SkPi, Body(idi));
+        var inner = new List<IkePayload> { idi };
+        inner.AddRange(auth.LocalCertificates);
+        inner.Add(new NotifyPayload(NotifyType.InitialContact));
+        if (auth.CertificateRequest is { } certReq)
+        {
+            inner.Add(certReq);
+        }
+
+        inner.Add(auth.Sign(octets, _peerSignatureHashes, Algorithms.Prf));
+        _pendingChildSpi = _host.AllocateChildSpi();
+        byte[] spi = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(spi, _pendingChildSpi);
+        _sentEspProposals = [.. Config.EspProposals.Select(p => p with { Spi = spi })];
+        inner.Add(new SaPayload(_sentEspProposals));
+        inner.Add(new TsPayload(true, Config.LocalTrafficSelectors));
+        inner.Add(new TsPayload(false, Config.RemoteTrafficSelectors));
+        State = IkeSaState.AuthSent;
+        SendProtectedRequest(ExchangeType.IkeAuth, inner, "IKE_AUTH", OnAuthResponse);
+    }
+
+    private void OnAuthResponse(IkeMessage outer, DecryptedMessage? message)
+    {
+        DecryptedMessage m = message!;
+        if (m.Inner.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } refused && m.Get<AuthPayload>() is null)
+        {
+            Close($"peer refused IKE_AUTH: {refused.NotifyType}");
+            return;
+        }
+
+        IdPayload? idr = m.Inner.OfType<IdPayload>().FirstOrDefault(p => p.Type == PayloadType.IdentificationResponder);
+        AuthPayload? authPayload = m.Get<AuthPayload>();
+        if (idr is null || authPayload is null)
+        {
+            Close("IKE_AUTH response without IDr or AUTH");
+            return;
+        }
+
+        byte[] octets = SignedOctets.Build(_initResponse, _nonceI, Algorithms!.Prf, _keys!.SkPr, Body(idr));
+        if (!Authenticate(idr, m, authPayload, octets, out PeerIdentity? identity))
+        {
+            // RFC 7296 2.21.2: an error found by the initiator MAY be reported in a separate INFORMATIONAL.
+            SendProtectedRequest(ExchangeType.Informational, [new NotifyPayload(NotifyType.AuthenticationFailed)], "AUTHENTICATION_FAILED", (_, _) => { });
+            Close(CloseReason ?? "responder's authentication failed");
+            return;
+        }
+
+        PeerIdentity = identity;
+        State = IkeSaState.Established;
+        EstablishedAt = _host.Time.GetUtcNow();
+        _log.LogInformation("IKE SA {Spi:x16} established with {Peer} at {Remote} ({Algorithms})", LocalSpi, identity!.SubjectDn, RemoteEndPoint, Algorithms);
+        _host.OnEstablished(this);
+
+        if (m.Inner.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } childError)
+        {
+            _log.LogWarning("IKE SA {Spi:x16}: no CHILD_SA: the responder answered {Error}", LocalSpi, childError.NotifyType);
+            ReleasePendingChildSpi();
+            return;
+        }
+
+        SaPayload? sa = m.Get<SaPayload>();
+        TsPayload? tsi = m.Inner.OfType<TsPayload>().FirstOrDefault(t => t.Type == PayloadType.TrafficSelectorInitiator);
+        TsPayload? tsr = m.Inner.OfType<TsPayload>().FirstOrDefault(t => t.Type == PayloadType.TrafficSelectorResponder);
+        if (sa is null || tsi is null || tsr is null || sa.Proposals.Count != 1 || sa.Proposals[0].Spi.Length != 4
+            || !ProposalSelector.IsValidChoice(_sentEspProposals, sa.Proposals[0])
+            || !EspAlgorithms.TryFrom(sa.Proposals[0], out EspAlgorithms? esp, out _))
+        {
+            _log.LogWarning("IKE SA {Spi:x16}: the responder's CHILD_SA answer is invalid; deleting the IKE SA", LocalSpi);
+            ReleasePendingChildSpi();
+            Delete("invalid CHILD_SA in the IKE_AUTH response");
+            return;
+        }
+
+        uint outboundSpi = BinaryPrimitives.ReadUInt32BigEndian(sa.Proposals[0].Spi);
+        uint inboundSpi = _pendingChildSpi;
+        _pendingChildSpi = 0;
+        ChildSa child = CreateChild(inboundSpi, outboundSpi, esp, tsi.Selectors, tsr.Selectors);
+        _children.Add(child);
+        _host.OnChildSaUp(this, child);
+    }
+
+    private void RespondToAuth(DecryptedMessage m)
+    {
+        IdPayload? idi = m.Inner.OfType<IdPayload>().FirstOrDefault(p => p.Type == PayloadType.IdentificationInitiator);
+        AuthPayload? authPayload = m.Get<AuthPayload>();
+        if (idi is null || authPayload is null)
+        {
+            RespondProtected(ExchangeType.IkeAuth, [new NotifyPayload(NotifyType.AuthenticationFailed)]);
+            Close("IKE_AUTH request without IDi or AUTH");
+            return;
+        }
+
+        byte[] octets = SignedOctets.Build(_initRequest, _nonceR, Algorithms!.Prf, _keys!.SkPi, Body(idi));
+        if (!Authenticate(idi, m, authPayload, octets, out PeerIdentity? identity))
+        {
+            // RFC 7296 2.21.2: AUTHENTICATION_FAILED in the IKE_AUTH response; no IKE SA results.
+            RespondProtected(ExchangeType.IkeAuth, [new NotifyPayload(NotifyType.AuthenticationFailed)]);
+            Close(CloseReason ?? "initiator's authentication failed");
+            return;
+        }
+
+        PeerIdentity = identity;
+        IIkeAuthenticator auth = Config.Authenticator;
+        var idr = new IdPayload(false, auth.LocalId.Type, auth.LocalId.Data);
+        byte[] ours = SignedOctets.Build(_initResponse, _nonceI, Algorithms.Prf, _keys.SkPr, Body(idr));
+        var inner = new List<IkePayload> { idr };
+        inner.AddRange(auth.LocalCertificates);
+        inner.Add(auth.Sign(ours, _peerSignatureHashes, Algorithms.Prf));
+
+        ChildSa? child = null;
+        SaPayload? sa = m.Get<SaPayload>();
+        TsPayload? tsi = m.Inner.OfType<TsPayload>().FirstOrDefault(t => t.Type == PayloadType.TrafficSelectorInitiator);
+        TsPayload? tsr = m.Inner.OfType<TsPayload>().FirstOrDefault(t => t.Type == PayloadType.TrafficSelectorResponder);
+        if (sa is not null && tsi is not null && tsr is not null)
+        {
+            if (!ProposalSelector.TrySelect(sa.Proposals, Config.EspProposals, ProtocolId.Esp, out Proposal chosen)
+                || chosen.Spi.Length != 4 || !EspAlgorithms.TryFrom(chosen, out EspAlgorithms? esp, out _))
+            {
+                _log.LogWarning("IKE SA {Spi:x16}: no acceptable ESP proposal from {Peer}", LocalSpi, identity!.SubjectDn);
+                inner.Add(new NotifyPayload(NotifyType.NoProposalChosen));
+            }
+            else if (!_host.TryNarrow(this, tsi.Selectors, tsr.Selectors, out IReadOnlyList<TrafficSelector> narrowedI, out IReadOnlyList<TrafficSelector> narrowedR))
+            {
+                _log.LogWarning("IKE SA {Spi:x16}: traffic selectors of {Peer} not acceptable (TS_UNACCEPTABLE)", LocalSpi, identity!.SubjectDn);
+                inner.Add(new NotifyPayload(NotifyType.TsUnacceptable));
+            }
+            else
+            {
+                uint inboundSpi = _host.AllocateChildSpi();
+                byte[] spi = new byte[4];
+                BinaryPrimitives.WriteUInt32BigEndian(spi, inboundSpi);
+#pragma warning disable CA2000 // Owned by _children below; Close() disposes it.
+                child = CreateChild(inboundSpi, BinaryPrimitives.ReadUInt32BigEndian(chosen.Spi), esp, narrowedR, narrowedI);
+#pragma warning restore CA2000
+                inner.Add(new SaPayload([chosen with { Spi = spi }]));
+                inner.Add(new TsPayload(true, narrowedI));
+                inner.Add(new TsPayload(false, narrowedR));
+            }
+        }
+
+        State = IkeSaState.Established;
+        EstablishedAt = _host.Time.GetUtcNow();
+        _log.LogInformation("IKE SA {Spi:x16} established with {Peer} at {Remote} ({Algorithms})", LocalSpi, identity!.SubjectDn, RemoteEndPoint, Algorithms);
+        _host.OnEstablished(this);
+        if (child is not null)
+        {
+            // Installed before the answer leaves, so the initiator's first ESP packet finds its SA.
+            _children.Add(child);
+            _host.OnChildSaUp(this, child);
+        }
+
+        RespondProtected(ExchangeType.IkeAuth, inner);
+    }
+
+    private bool Authenticate(IdPayload id, DecryptedMessage m, AuthPayload authPayload, byte[] octets, out PeerIdentity? identity)
+    {
+        identity = null;
+        AuthVerification verdict = Config.Authenticator.Verify(id, [.. m.Inner.OfType<CertPayload>()], authPayload, octets, Algorithms!.Prf);
+        if (!verdict.Succeeded || verdict.Identity is null)
+        {
+            CloseReason = $"authentication of {RemoteEndPoint} failed: {verdict.Failure}: {verdict.Detail}";
+            _log.LogWarning("IKE SA {Spi:x16}: {Reason}", LocalSpi, CloseReason);
+            return false;
+        }
+
+        if (!_host.AdmitPeer(this, verdict.Identity, out string reason))
+        {
+            CloseReason = $"policy refuses peer {verdict.Identity.SubjectDn}: {reason}";
+            _log.LogWarning("IKE SA {Spi:x16}: {Reason}", LocalSpi, CloseReason);
+            return false;
+        }
+
+        identity = verdict.Identity;
+        return true;
+    }
+
+    private ChildSa CreateChild(uint inboundSpi, uint outboundSpi, EspAlgorithms esp, IReadOnlyList<TrafficSelector> local, IReadOnlyList<TrafficSelector> remote)
+    {
+        // RFC 7296 2.17: KEYMAT = prf+(SK_d, Ni | Nr) for the CHILD_SA of IKE_AUTH; initiator-to-responder keys first.
+        ChildSaKeys keys = ChildSaKeys.Derive(Algorithms!.Prf, _keys!.SkD, _nonceI, _nonceR, [], esp.KeySize, 0);
+        return new ChildSa(inboundSpi, outboundSpi, esp, keys, Role == IkeRole.Initiator, local, remote, _host.Time.GetUtcNow())
+        {
+            UdpEncapsulated = UdpEncapsulation,
+            LocalEndPoint = LocalEndPoint,
+            RemoteEndPoint = RemoteEndPoint,
+        };
+    }
+
+    private void ReleasePendingChildSpi()
+    {
+        if (_pendingChildSpi != 0)
+        {
+            _host.ReleaseChildSpi(_pendingChildSpi);
+            _pendingChildSpi = 0;
+        }
+    }
+
+    private static byte[] Body(IkePayload payload)
+    {
+        byte[] body = new byte[payload.GetBodyLength()];
+        return payload.TryWriteBody(body, out int written) && written == body.Length
+            ? body
+            : throw new InvalidOperationException("payload body does not encode");
+    }
+}
