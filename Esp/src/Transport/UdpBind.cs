@@ -142,6 +142,25 @@ public sealed class UdpBind : IDatagramBind
         return sent;
     }
 
+    /// <summary>
+    /// Sends one datagram that is not ESP: IKE on this port, with the non-ESP marker already in front (RFC 3948 2.2).
+    /// Thread-safe; a failure is counted, never thrown.
+    /// </summary>
+    public bool SendDatagram(ReadOnlySpan<byte> datagram, IPEndPoint remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, remote);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            Interlocked.Increment(ref _sendErrors);
+            return false;
+        }
+    }
+
     /// <summary>Closes the socket and wakes the receiving thread (within <see cref="PollMicroseconds"/> at most).</summary>
     public void Dispose()
     {

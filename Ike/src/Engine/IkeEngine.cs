@@ -1,0 +1,375 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using IpsecFw.Ike.Config;
+using IpsecFw.Ike.Messages;
+using IpsecFw.Ike.Messages.Payloads;
+using IpsecFw.Ike.Sa;
+using IpsecFw.Spd.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace IpsecFw.Ike.Engine;
+
+/// <summary>
+/// The IKE daemon's core: finds the SA for every datagram (by our SPI; new IKE_SA_INIT requests behind the cookie
+/// guard and the half-open limit), drives timers, and serialises everything on one loop, so that no
+/// <see cref="IkeSa"/> is ever touched by two threads. Sockets post datagrams with <see cref="Post"/> from any thread.
+/// </summary>
+public sealed class IkeEngine : IIkeSaHost, IDisposable
+{
+    private readonly IIkeTransport _transport;
+    private readonly IIkePolicy _policy;
+    private readonly IChildSaSink _sink;
+    private readonly ILogger _log;
+    private readonly ILoggerFactory _loggers;
+    private readonly CookieGuard _cookies;
+    private readonly Channel<Action> _work;
+    private readonly Dictionary<ulong, IkeSa> _sas = [];
+    private readonly Dictionary<(ulong SpiI, IPEndPoint Remote), IkeSa> _halfOpen = [];
+    private readonly HashSet<uint> _childSpis = [];
+    private readonly Lock _spiLock = new();
+
+    /// <summary>Creates an engine. <paramref name="responderConfig"/> null: this host does not answer IKE_SA_INIT.</summary>
+    public IkeEngine(IIkeTransport transport, IIkePolicy policy, IChildSaSink sink, IkeSaConfig? responderConfig,
+        TimeProvider? time = null, ILoggerFactory? loggers = null, int cookieThreshold = 50, int maxHalfOpen = 5000)
+    {
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+        _policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+        ResponderConfig = responderConfig;
+        Time = time ?? TimeProvider.System;
+        _loggers = loggers ?? NullLoggerFactory.Instance;
+        _log = _loggers.CreateLogger("IpsecFw.Ike.Engine");
+        _cookies = new CookieGuard(Time, cookieThreshold);
+        MaxHalfOpen = maxHalfOpen;
+        _work = Channel.CreateBounded<Action>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    }
+
+    /// <summary>The configuration answering IKE_SA_INIT requests.</summary>
+    public IkeSaConfig? ResponderConfig { get; set; }
+
+    /// <inheritdoc/>
+    public TimeProvider Time { get; }
+
+    /// <summary>Most half-open responder SAs at once; more IKE_SA_INIT requests are dropped.</summary>
+    public int MaxHalfOpen { get; }
+
+    /// <summary>Drops and refusals before any SA.</summary>
+    public IkeEngineCounters Counters { get; } = new();
+
+    /// <summary>Raised on the loop when an IKE SA is established.</summary>
+    public event Action<IkeSa>? Established;
+
+    /// <summary>Raised on the loop when an IKE SA closes.</summary>
+    public event Action<IkeSa, string>? Closed;
+
+    /// <summary>Queues one received datagram (the non-ESP marker removed). Thread-safe; a full queue drops and counts.</summary>
+    public void Post(byte[] message, IPEndPoint local, IPEndPoint remote)
+    {
+        if (!_work.Writer.TryWrite(() => Handle(message, local, remote)))
+        {
+            Counters.DroppedQueueFull++;
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the loop and returns its result.</summary>
+    public Task<T> InvokeAsync<T>(Func<T> action)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_work.Writer.TryWrite(() =>
+        {
+            try
+            {
+                done.SetResult(action());
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }))
+        {
+            done.SetException(new InvalidOperationException("the IKE loop is not accepting work"));
+        }
+
+        return done.Task;
+    }
+
+    /// <summary>Starts an IKE SA to <paramref name="remote"/>.</summary>
+    public Task<IkeSa> InitiateAsync(IkeSaConfig config, IPEndPoint local, IPEndPoint remote) => InvokeAsync(() =>
+    {
+        IkeSa sa = IkeSa.Initiate(config, this, local, remote, _loggers.CreateLogger("IpsecFw.Ike.Sa"));
+        if (sa.State != IkeSaState.Closed)
+        {
+            _sas[sa.LocalSpi] = sa;
+        }
+
+        return sa;
+    });
+
+    /// <summary>The SAs, read on the loop.</summary>
+    public Task<IReadOnlyList<IkeSa>> SnapshotAsync() => InvokeAsync<IReadOnlyList<IkeSa>>(() => [.. _sas.Values.Distinct()]);
+
+    /// <summary>Deletes every SA (DELETE to established peers) and gives the answers up to <paramref name="wait"/>.</summary>
+    public async Task ShutdownAsync(TimeSpan wait)
+    {
+        await InvokeAsync(() =>
+        {
+            foreach (IkeSa sa in _sas.Values.Distinct().ToList())
+            {
+                sa.Delete("shutting down");
+            }
+
+            return 0;
+        }).ConfigureAwait(false);
+        DateTimeOffset until = Time.GetUtcNow() + wait;
+        while (Time.GetUtcNow() < until && await InvokeAsync(() => _sas.Count).ConfigureAwait(false) > 0)
+        {
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+
+        await InvokeAsync(() =>
+        {
+            foreach (IkeSa sa in _sas.Values.Distinct().ToList())
+            {
+                sa.Close("shut down");
+            }
+
+            return 0;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The loop: work items as they come, timers every <paramref name="tick"/>. Ends when cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken, TimeSpan? tick = null)
+    {
+        TimeSpan period = tick ?? TimeSpan.FromMilliseconds(200);
+        DateTimeOffset nextTick = Time.GetUtcNow() + period;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            while (_work.Reader.TryRead(out Action? item))
+            {
+                RunSafely(item);
+            }
+
+            if (Time.GetUtcNow() >= nextTick)
+            {
+                RunSafely(OnTimer);
+                nextTick = Time.GetUtcNow() + period;
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(period);
+            try
+            {
+                await _work.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The period passed or the engine stops.
+            }
+        }
+    }
+
+    /// <summary>Timers of every SA (retransmission, liveness, half-open expiry). Called by the loop.</summary>
+    public void OnTimer()
+    {
+        foreach (IkeSa sa in _sas.Values.Distinct().ToList())
+        {
+            sa.OnTimer();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _work.Writer.TryComplete();
+        foreach (IkeSa sa in _sas.Values.Distinct().ToList())
+        {
+            sa.Close("engine disposed");
+        }
+
+        _cookies.Dispose();
+    }
+
+    /// <summary>Handles one datagram on the loop (public for single-threaded tests).</summary>
+    public void Handle(byte[] message, IPEndPoint local, IPEndPoint remote)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Counters.Received++;
+        if (!IkeHeader.TryRead(message, out IkeHeader h) || h.MajorVersion != 2 || h.Length != message.Length)
+        {
+            Counters.DroppedMalformed++;
+            return;
+        }
+
+        if (h.ExchangeType == ExchangeType.IkeSaInit && !h.IsResponse && h.ResponderSpi == 0 && h.IsFromInitiator)
+        {
+            if (_halfOpen.TryGetValue((h.InitiatorSpi, remote), out IkeSa? existing))
+            {
+                existing.Receive(message, local, remote);
+                return;
+            }
+
+            AcceptInit(message, local, remote);
+            return;
+        }
+
+        ulong ours = h.IsFromInitiator ? h.ResponderSpi : h.InitiatorSpi;
+        if (!_sas.TryGetValue(ours, out IkeSa? sa))
+        {
+            Counters.DroppedUnknownSpi++;
+            return;
+        }
+
+        sa.Receive(message, local, remote);
+    }
+
+    private void AcceptInit(byte[] message, IPEndPoint local, IPEndPoint remote)
+    {
+        IkeSaConfig? config = ResponderConfig;
+        if (config is null || !IkeMessage.TryDecode(message, out IkeMessage request, out _))
+        {
+            Counters.DroppedMalformed++;
+            return;
+        }
+
+        if (_halfOpen.Count >= MaxHalfOpen)
+        {
+            Counters.DroppedHalfOpenLimit++;
+            return;
+        }
+
+        if (_cookies.Required(_halfOpen.Count))
+        {
+            // RFC 7296 2.6: the cookie must be the first payload of the repeated request.
+            NoncePayload? nonce = request.Get<NoncePayload>();
+            if (nonce is null)
+            {
+                Counters.DroppedMalformed++;
+                return;
+            }
+
+            if (request.Payloads.Count == 0 || request.Payloads[0] is not NotifyPayload { NotifyType: NotifyType.Cookie } cookie
+                || !_cookies.Verify(cookie.Data, nonce.Data, remote.Address, request.Header.InitiatorSpi))
+            {
+                Counters.CookiesSent++;
+                var header = new IkeHeader(request.Header.InitiatorSpi, 0, PayloadType.None, 2, 0, ExchangeType.IkeSaInit, IkeHeaderFlags.Response, 0, 0);
+                byte[] answer = new IkeMessage(header, [new NotifyPayload(NotifyType.Cookie, _cookies.Make(nonce.Data, remote.Address, request.Header.InitiatorSpi))]).Encode();
+                _transport.Send(answer, local, remote);
+                return;
+            }
+        }
+
+#pragma warning disable CA2000 // Owned by _sas from here; closed by the engine.
+        IkeSa? sa = IkeSa.Respond(config, this, message, request, local, remote, _loggers.CreateLogger("IpsecFw.Ike.Sa"), out string? refusal);
+#pragma warning restore CA2000
+        if (sa is null)
+        {
+            Counters.InitRefused++;
+            _log.LogInformation("IKE_SA_INIT from {Remote} refused: {Reason}", remote, refusal);
+            return;
+        }
+
+        _sas[sa.LocalSpi] = sa;
+        _halfOpen[(sa.InitiatorSpi, remote)] = sa;
+    }
+
+    /// <inheritdoc/>
+    public void FillRandom(Span<byte> destination) => RandomNumberGenerator.Fill(destination);
+
+    /// <inheritdoc/>
+    public void Send(IkeSa sa, byte[] message, IPEndPoint local, IPEndPoint remote) => _transport.Send(message, local, remote);
+
+    /// <inheritdoc/>
+    public uint AllocateChildSpi()
+    {
+        Span<byte> b = stackalloc byte[4];
+        lock (_spiLock)
+        {
+            while (true)
+            {
+                RandomNumberGenerator.Fill(b);
+                uint spi = BinaryPrimitives.ReadUInt32BigEndian(b);
+                if (spi >= 256 && _childSpis.Add(spi))
+                {
+                    return spi;
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void ReleaseChildSpi(uint spi)
+    {
+        lock (_spiLock)
+        {
+            _childSpis.Remove(spi);
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool AdmitPeer(IkeSa sa, PeerIdentity peer, out string reason) => _policy.AdmitPeer(sa, peer, out reason);
+
+    /// <inheritdoc/>
+    public bool TryNarrow(IkeSa sa, IReadOnlyList<TrafficSelector> tsi, IReadOnlyList<TrafficSelector> tsr,
+        out IReadOnlyList<TrafficSelector> narrowedTsi, out IReadOnlyList<TrafficSelector> narrowedTsr) =>
+        _policy.TryNarrow(sa, tsi, tsr, out narrowedTsi, out narrowedTsr);
+
+    /// <inheritdoc/>
+    public void OnEstablished(IkeSa sa)
+    {
+        ArgumentNullException.ThrowIfNull(sa);
+        RemoveHalfOpen(sa);
+        Established?.Invoke(sa);
+    }
+
+    /// <inheritdoc/>
+    public void OnChildSaUp(IkeSa sa, ChildSa child) => _sink.Up(sa, child);
+
+    /// <inheritdoc/>
+    public void OnChildSaDown(IkeSa sa, ChildSa child)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        _sink.Down(sa, child);
+        ReleaseChildSpi(child.InboundSpi);
+    }
+
+    /// <inheritdoc/>
+    public void OnClosed(IkeSa sa, string reason)
+    {
+        if (sa is null)
+        {
+            return;
+        }
+
+        if (_sas.TryGetValue(sa.LocalSpi, out IkeSa? known) && known == sa)
+        {
+            _sas.Remove(sa.LocalSpi);
+        }
+
+        RemoveHalfOpen(sa);
+        Closed?.Invoke(sa, reason);
+    }
+
+    private void RemoveHalfOpen(IkeSa sa)
+    {
+        foreach (var key in _halfOpen.Where(kv => kv.Value == sa).Select(kv => kv.Key).ToList())
+        {
+            _halfOpen.Remove(key);
+        }
+    }
+
+    private void RunSafely(Action item)
+    {
+        try
+        {
+            item();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug in one exchange must not take the daemon down with every other SA; it is logged loudly.
+            _log.LogError(e, "IKE loop: unhandled error in a work item");
+        }
+    }
+}
