@@ -44,6 +44,16 @@ APT_PACKAGES=(
     iputils-ping                  # Tun tests: ping through a TUN device inside a namespace
     openssl                       # bench anchor (openssl speed); not used by tests, kept for bench/run.sh
     afl++                         # fuzz suite: afl-fuzz drives the SharpFuzz-instrumented targets (fuzz/run.sh)
+    # interop: strongSwan 5.9 in network namespaces (interop-tests/StrongSwan). charon is started by the tests, never as
+    # a service: ensure_packages installs with a policy-rc.d that refuses every service start (see with_no_service_start).
+    strongswan-charon             # /usr/lib/ipsec/charon (pulls in strongswan-libcharon, strongswan-starter)
+    strongswan-swanctl            # swanctl: load, initiate, terminate, list-sas over each charon's own vici socket
+    strongswan-pki                # pki: the lab's PKI script; the tests make their certificates in .NET
+    libcharon-extra-plugins       # kernel-libipsec: user-space ESP over TUN (this kernel has no ESP)
+    libstrongswan-standard-plugins # aesni, gcm, openssl: only a Recommends of strongswan-charon, so named here
+    libstrongswan-extra-plugins   # curve25519 (DH group 31, Ed25519)
+    iperf3                        # interop: throughput through a tunnel (later scenarios)
+    nftables                      # interop: masquerade in the middle namespace of the NAT-T topology
 )
 
 CONFIGURATION=Release
@@ -134,6 +144,26 @@ apt_attempt() {
     )
 }
 
+# with_no_service_start CMD...: runs CMD with /usr/sbin/policy-rc.d answering 101 ("action forbidden"), so that no
+# package's maintainer script starts a service (strongSwan's charon above all: the tests start their own charons, each in
+# its own network namespace). A policy-rc.d that was there before is put back afterwards, whatever CMD did.
+with_no_service_start() {
+    local policy=/usr/sbin/policy-rc.d saved="" rc=0
+    if [[ -e "$policy" ]]; then
+        saved="$(mktemp)" # plain mktemp: GNU mktemp wants a template of X characters
+        cp -p "$policy" "$saved"
+    fi
+    printf '#!/bin/sh\n# written by IpsecFw scripts/test.sh for the duration of apt-get: start no service\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    "$@" || rc=$?
+    if [[ -n "$saved" ]]; then
+        mv -f "$saved" "$policy"
+    else
+        rm -f "$policy"
+    fi
+    return "$rc"
+}
+
 ensure_packages() {
     local start=$SECONDS p missing=()
     for p in "${APT_PACKAGES[@]}"; do
@@ -155,18 +185,18 @@ ensure_packages() {
     local before apt_log="$RESULTS_DIR/apt.log" ok=0 attempt
     before="$(installed_packages)"
     echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
-    for attempt in 1 2; do
+    for attempt in 1 2 3; do
         log "apt: attempt $attempt (log: ${apt_log#"$REPO_ROOT"/})"
         if ((attempt > 1)); then
-            (cd / && DEBIAN_FRONTEND=noninteractive dpkg --configure -a </dev/null) >>"$apt_log" 2>&1 || true
+            (cd / && with_no_service_start env DEBIAN_FRONTEND=noninteractive dpkg --configure -a </dev/null) >>"$apt_log" 2>&1 || true
         fi
-        if apt_attempt "${missing[@]}" >>"$apt_log" 2>&1; then
+        if with_no_service_start apt_attempt "${missing[@]}" >>"$apt_log" 2>&1; then
             ok=1
             break
         fi
         echo "apt: attempt $attempt failed; last lines of its log:"
         tail -n 25 "$apt_log" | sed 's/^/    /'
-        if ((attempt == 1)); then sleep 15; fi
+        if ((attempt < 3)); then sleep 15; fi
     done
     local new
     new="$(comm -13 <(printf '%s\n' "$before") <(installed_packages))"

@@ -20,10 +20,19 @@ public sealed record ProcessResult(string FileName, IReadOnlyList<string> Argume
 public static class ProcessRunner
 {
     /// <summary>Runs <paramref name="fileName"/> to completion or until <paramref name="timeout"/>.</summary>
-    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        RunAsync(fileName, arguments, null, timeout, cancellationToken);
+
+    /// <summary>Runs <paramref name="fileName"/> with extra environment variables to completion or until <paramref name="timeout"/>.</summary>
+    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var args = arguments.ToList();
         using var process = new Process { StartInfo = StartInfo(fileName, args) };
+        foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
+        {
+            process.StartInfo.Environment[variable.Key] = variable.Value;
+        }
+
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };

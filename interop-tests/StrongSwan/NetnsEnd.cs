@@ -1,0 +1,13 @@
+using System.Net;
+
+namespace IpsecFw.InteropTests.StrongSwan;
+
+/// <summary>
+/// One IPsec end of a <see cref="NetnsTopology"/>: its namespace, its underlay address (the one IKE and ESP-in-UDP use)
+/// and its inner address (a /32 on <c>lo</c>, inside <see cref="InnerSubnet"/>, the traffic selector of the end).
+/// </summary>
+/// <param name="Ns">The namespace.</param>
+/// <param name="Underlay">The address on the veth (198.18.0.0/15).</param>
+/// <param name="Inner">The tunnelled address on <c>lo</c> (198.19.1.1 or 198.19.2.1).</param>
+/// <param name="InnerSubnet">The /24 around <paramref name="Inner"/>, as a traffic selector string.</param>
+public sealed record NetnsEnd(Netns Ns, IPAddress Underlay, IPAddress Inner, string InnerSubnet);

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+using System.Security.Cryptography;
+using System.Text;
+using IpsecFw.InteropTests.Support;
+
+namespace IpsecFw.InteropTests.StrongSwan;
+
+/// <summary>
+/// Self-tests of the strongSwan harness: strongSwan against strongSwan in two namespaces, so that a failure of a later
+/// IKE interop scenario can be told apart from a broken harness. Each test builds its own namespaces and charons.
+/// </summary>
+[Trait("Category", "Interop")]
+[SupportedOSPlatform("linux")]
+public sealed class StrongSwanHarnessTests
+{
+    private const string LeftName = "mail-gw.example.com";
+    private const string RightName = "vpn-gw.example.com";
+
+    [Fact]
+    public async Task Ecdsa_certificates_establish_ike_and_child_sa_and_a_ping_crosses_the_libipsec_tunnel()
+    {
+        Preconditions.SkipUnlessStrongSwan();
+        var watch = Stopwatch.StartNew();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        TestCertificate leftCert = pki.IssueHost(LeftName);
+        TestCertificate rightCert = pki.IssueHost(RightName);
+        await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(leftCert), SwanctlAuth.PeerCert(rightCert.Id)) with { Files = pki.SwanctlFiles(leftCert) });
+        await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(leftCert.Id)) with { Files = pki.SwanctlFiles(rightCert) });
+
+        ProcessResult up = await left.InitiateAsync();
+        Assert.True(up.ExitCode == 0, StrongSwanInstance.Reports(up, left, right));
+
+        ProcessResult ping = await net.Left.Ns.PingAsync(net.Left.Inner, net.Right.Inner, count: 3);
+        Assert.True(ping.ExitCode == 0, StrongSwanInstance.Reports(ping, left, right));
+
+        IkeSaStatus l = await SingleEstablishedAsync(left, right);
+        IkeSaStatus r = await SingleEstablishedAsync(right, left);
+        Assert.True(l.Initiator);
+        Assert.False(r.Initiator);
+        Assert.Equal(leftCert.Id, l.LocalId);
+        Assert.Equal(rightCert.Id, l.RemoteId);
+        Assert.Equal(leftCert.Id, r.RemoteId);
+        Assert.Equal(("AES_GCM_16", 256, "PRF_HMAC_SHA2_256", "ECP_256"), (l.EncrAlg, l.EncrKeySize, l.PrfAlg, l.DhGroup));
+        Assert.Equal(l.InitiatorSpi, r.InitiatorSpi);
+        Assert.Equal(l.ResponderSpi, r.ResponderSpi);
+
+        ChildSaStatus lc = l.Child(SwanctlConfig.DefaultChild) ?? throw new Xunit.Sdk.XunitException(l.ToString());
+        ChildSaStatus rc = r.Child(SwanctlConfig.DefaultChild) ?? throw new Xunit.Sdk.XunitException(r.ToString());
+        Assert.Equal(("INSTALLED", "INSTALLED"), (lc.State, rc.State));
+        // kernel-libipsec always encapsulates in UDP (no raw ESP on this kernel).
+        Assert.True(lc.Encap && rc.Encap, $"{lc}\n{rc}");
+        Assert.Equal(("ESP", "TUNNEL", "AES_GCM_16", 256), (lc.Protocol, lc.Mode, lc.EncrAlg, lc.EncrKeySize));
+        Assert.Equal(lc.SpiIn, rc.SpiOut);
+        Assert.Equal(lc.SpiOut, rc.SpiIn);
+        Assert.Equal([net.Left.InnerSubnet], lc.LocalTs);
+        Assert.Equal([net.Right.InnerSubnet], lc.RemoteTs);
+        // The ping went through the SA both ways.
+        Assert.True(lc.PacketsOut >= 1 && lc.PacketsIn >= 1 && rc.PacketsIn >= 1 && rc.PacketsOut >= 1, $"{lc}\n{rc}\n{ping.StandardOutput}");
+        Assert.Contains("CHILD_SA net{1} established", left.ReadLog(), StringComparison.Ordinal);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{l}\n{r}\n{ping.StandardOutput}\nelapsed {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
+    public async Task Psk_establishes_ike_and_child_sa_and_a_ping_crosses_the_libipsec_tunnel()
+    {
+        Preconditions.SkipUnlessStrongSwan();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        string psk = "0x" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        SwanctlSecret secret = new(psk, LeftName, RightName);
+        await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Psk(LeftName), SwanctlAuth.Psk(RightName)) with { Secrets = [secret] });
+        await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Psk(RightName), SwanctlAuth.Psk(LeftName)) with { Secrets = [secret] });
+
+        ProcessResult up = await left.InitiateAsync();
+        Assert.True(up.ExitCode == 0, StrongSwanInstance.Reports(up, left, right));
+        ProcessResult ping = await net.Left.Ns.PingAsync(net.Left.Inner, net.Right.Inner, count: 3);
+        Assert.True(ping.ExitCode == 0, StrongSwanInstance.Reports(ping, left, right));
+
+        IkeSaStatus l = await SingleEstablishedAsync(left, right);
+        IkeSaStatus r = await SingleEstablishedAsync(right, left);
+        Assert.Equal((LeftName, RightName), (l.LocalId, l.RemoteId));
+        Assert.Equal((RightName, LeftName), (r.LocalId, r.RemoteId));
+        Assert.Equal("INSTALLED", l.Child(SwanctlConfig.DefaultChild)?.State);
+        Assert.Equal("INSTALLED", r.Child(SwanctlConfig.DefaultChild)?.State);
+        Assert.Contains("authentication of 'mail-gw.example.com' with pre-shared key successful", right.ReadLog(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_certificate_from_an_unknown_ca_is_refused_and_the_responder_log_says_why()
+    {
+        Preconditions.SkipUnlessStrongSwan();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        TestCertificate stranger = pki.IssueFromUnknownCa(LeftName);
+        TestCertificate rightCert = pki.IssueHost(RightName);
+        // Left presents a certificate whose issuer right does not have; left itself trusts right's CA.
+        await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(stranger), SwanctlAuth.PeerCert(rightCert.Id)) with { Files = pki.SwanctlFiles(stranger) });
+        await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(stranger.Id)) with { Files = pki.SwanctlFiles(rightCert) });
+
+        ProcessResult up = await left.InitiateAsync(timeoutSeconds: 10);
+        Assert.True(up.ExitCode != 0, StrongSwanInstance.Reports(up, left, right));
+        Assert.Contains("AUTHENTICATION_FAILED", up.StandardOutput + up.StandardError + left.ReadLog(), StringComparison.Ordinal);
+        string responderLog = right.ReadLog();
+        Assert.True(responderLog.Contains("no issuer certificate found for \"C=US, O=Example, CN=mail-gw.example.com\"", StringComparison.Ordinal),
+            StrongSwanInstance.Reports("the responder's log does not name the missing issuer", right));
+        Assert.DoesNotContain(await right.ListSasAsync(), sa => sa.State == "ESTABLISHED");
+        Assert.DoesNotContain(await left.ListSasAsync(), sa => sa.State == "ESTABLISHED");
+    }
+
+    [Fact]
+    public async Task Nat_topology_masquerades_left_behind_the_middle_namespace()
+    {
+        Preconditions.SkipUnlessNat();
+        await using NetnsTopology net = await NetnsTopology.CreateNatAsync();
+        using Socket receiver = net.Right.Ns.OpenUdpSocket(new IPEndPoint(net.Right.Underlay, 4600));
+        using Socket sender = net.Left.Ns.OpenUdpSocket(new IPEndPoint(net.Left.Underlay, 4601));
+        byte[] hello = Encoding.ASCII.GetBytes("through the NAT");
+        var buffer = new byte[64];
+        int length = 0;
+        EndPoint? from = null;
+        // Bounded: at most 5 datagrams, one second each (the first may wait for neighbour resolution).
+        for (int i = 0; i < 5 && from is null; i++)
+        {
+            await sender.SendToAsync(hello, new IPEndPoint(net.Right.Underlay, 4600));
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try
+            {
+                SocketReceiveFromResult got = await receiver.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), cts.Token);
+                (length, from) = (got.ReceivedBytes, got.RemoteEndPoint);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        Assert.True(from is IPEndPoint, "nothing reached the right namespace through the NAT namespace");
+        Assert.Equal(hello, buffer[..length]);
+        Assert.Equal(net.LeftAsSeenByRight, ((IPEndPoint)from).Address);
+        string ruleset = await net.Nat!.MustExecAsync("nft", "list", "table", "ip", NetnsTopology.NatTable);
+        Assert.Contains("masquerade", ruleset, StringComparison.Ordinal);
+    }
+
+    private static async Task<IkeSaStatus> SingleEstablishedAsync(StrongSwanInstance instance, StrongSwanInstance peer)
+    {
+        var (met, sas) = await instance.WaitForSasAsync(
+            list => list.Count == 1 && list[0].State == "ESTABLISHED" && list[0].Children.Any(c => c.State == "INSTALLED"),
+            TimeSpan.FromSeconds(5));
+        Assert.True(met, StrongSwanInstance.Reports($"{instance.Label}: expected one ESTABLISHED IKE SA with an INSTALLED child, got:\n{string.Join('\n', sas)}", instance, peer));
+        return sas[0];
+    }
+}
