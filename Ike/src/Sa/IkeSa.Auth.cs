@@ -70,7 +70,7 @@ public sealed partial class IkeSa
         PeerIdentity = identity;
         State = IkeSaState.Established;
         EstablishedAt = _host.Time.GetUtcNow();
-        _log.LogInformation("IKE SA {Spi:x16} established with {Peer} at {Remote} ({Algorithms})", LocalSpi, identity!.SubjectDn, RemoteEndPoint, Algorithms);
+        _log.LogInformation("IKE SA {Spi:x16} established with {Peer} at {Remote} ({Algorithms})", LocalSpi, PeerNames.Describe(identity), RemoteEndPoint, Algorithms);
         _host.OnEstablished(this);
 
         if (m.Inner.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } childError)
@@ -138,12 +138,12 @@ public sealed partial class IkeSa
             if (!ProposalSelector.TrySelect(sa.Proposals, Config.EspProposals, ProtocolId.Esp, out Proposal chosen)
                 || chosen.Spi.Length != 4 || !EspAlgorithms.TryFrom(chosen, out EspAlgorithms? esp, out _))
             {
-                _log.LogWarning("IKE SA {Spi:x16}: no acceptable ESP proposal from {Peer}", LocalSpi, identity!.SubjectDn);
+                _log.LogWarning("IKE SA {Spi:x16}: no acceptable ESP proposal from {Peer}", LocalSpi, PeerNames.Describe(identity));
                 inner.Add(new NotifyPayload(NotifyType.NoProposalChosen));
             }
             else if (!_host.TryNarrow(this, tsi.Selectors, tsr.Selectors, out IReadOnlyList<TrafficSelector> narrowedI, out IReadOnlyList<TrafficSelector> narrowedR))
             {
-                _log.LogWarning("IKE SA {Spi:x16}: traffic selectors of {Peer} not acceptable (TS_UNACCEPTABLE)", LocalSpi, identity!.SubjectDn);
+                _log.LogWarning("IKE SA {Spi:x16}: traffic selectors of {Peer} not acceptable (TS_UNACCEPTABLE)", LocalSpi, PeerNames.Describe(identity));
                 inner.Add(new NotifyPayload(NotifyType.TsUnacceptable));
             }
             else
@@ -162,7 +162,7 @@ public sealed partial class IkeSa
 
         State = IkeSaState.Established;
         EstablishedAt = _host.Time.GetUtcNow();
-        _log.LogInformation("IKE SA {Spi:x16} established with {Peer} at {Remote} ({Algorithms})", LocalSpi, identity!.SubjectDn, RemoteEndPoint, Algorithms);
+        _log.LogInformation("IKE SA {Spi:x16} established with {Peer} at {Remote} ({Algorithms})", LocalSpi, PeerNames.Describe(identity), RemoteEndPoint, Algorithms);
         _host.OnEstablished(this);
         if (child is not null)
         {
@@ -187,7 +187,7 @@ public sealed partial class IkeSa
 
         if (!_host.AdmitPeer(this, verdict.Identity, out string reason))
         {
-            CloseReason = $"policy refuses peer {verdict.Identity.SubjectDn}: {reason}";
+            CloseReason = $"policy refuses peer {PeerNames.Describe(verdict.Identity)}: {reason}";
             _log.LogWarning("IKE SA {Spi:x16}: {Reason}", LocalSpi, CloseReason);
             return false;
         }

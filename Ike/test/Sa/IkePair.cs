@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text;
+using IpsecFw.Ike.Auth;
 using IpsecFw.Ike.Config;
 using IpsecFw.Ike.Messages;
 using IpsecFw.Ike.Sa;
@@ -45,7 +47,7 @@ internal sealed class IkePair
         new()
         {
             Name = name,
-            Authenticator = new TestPskAuthenticator(name, psk),
+            Authenticator = new PskAuthenticator(Encoding.UTF8.GetBytes(psk), new LocalIdentity(IdType.Fqdn, Encoding.ASCII.GetBytes(name))),
             IkeProposals = IkeSaConfig.ParseProposals(ike, esp).Ike,
             EspProposals = IkeSaConfig.ParseProposals(ike, esp).Esp,
             DpdDelay = TimeSpan.FromSeconds(30),

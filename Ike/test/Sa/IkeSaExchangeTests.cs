@@ -26,8 +26,8 @@ public sealed class IkeSaExchangeTests
         IkeSa i = pair.Initiator!, r = pair.Responder!;
         Assert.Equal(i.InitiatorSpi, r.InitiatorSpi);
         Assert.Equal(i.ResponderSpi, r.ResponderSpi);
-        Assert.Equal("right.example.com", i.PeerIdentity!.SubjectDn);
-        Assert.Equal("left.example.com", r.PeerIdentity!.SubjectDn);
+        Assert.Equal(["right.example.com"], i.PeerIdentity!.DnsNames);
+        Assert.Equal(["left.example.com"], r.PeerIdentity!.DnsNames);
         ChildSa ci = Assert.Single(i.Children), cr = Assert.Single(r.Children);
         Assert.Equal(ci.OutboundSpi, cr.InboundSpi);
         Assert.Equal(ci.InboundSpi, cr.OutboundSpi);
@@ -138,7 +138,7 @@ public sealed class IkeSaExchangeTests
     public void Peer_the_policy_does_not_admit_gets_authentication_failed()
     {
         var pair = new IkePair(IkePair.Config("left.example.com", "k"), IkePair.Config("right.example.com", "k"));
-        pair.ResponderHost.Admission = p => p.SubjectDn == "left.example.com" ? "no rule names this peer" : null;
+        pair.ResponderHost.Admission = p => p.DnsNames.Contains("left.example.com") ? "no rule names this peer" : null;
         pair.Start();
         pair.Pump();
         Assert.Equal(IkeSaState.Closed, pair.Responder!.State);
