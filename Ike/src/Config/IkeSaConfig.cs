@@ -53,6 +53,12 @@ public sealed record IkeSaConfig
     /// <summary>A responder's SA that has not completed IKE_AUTH after this long is dropped (half-open, RFC 7296 2.6).</summary>
     public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Rekey each CHILD_SA this long after it was made (RFC 7296 2.8); zero: never by time.</summary>
+    public TimeSpan ChildRekeyAfter { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Rekey the IKE SA this long after it was made (RFC 7296 2.18); zero: never by time.</summary>
+    public TimeSpan IkeRekeyAfter { get; init; } = TimeSpan.FromHours(4);
+
     /// <summary>Largest IKE message accepted.</summary>
     public int MaxMessageSize { get; init; } = 64 * 1024;
 

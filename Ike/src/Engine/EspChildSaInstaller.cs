@@ -38,13 +38,36 @@ public sealed class EspChildSaInstaller(EspSaTable table, InboundSelectorTable s
         var remote = child.RemoteSelectors.SelectMany(TrafficSelectorPrefixes.ToNetworks).ToList();
         var local = child.LocalSelectors.SelectMany(TrafficSelectorPrefixes.ToNetworks).ToList();
         selectors.Set(child.InboundSpi, new InnerSelectors(remote, local));
+        _installed[child.InboundSpi] = (inSa, outSa);
+        if (child.OutboundActive)
+        {
+            if (child.Replaces is { } old && _installed.TryGetValue(old.InboundSpi, out var previous))
+            {
+                // Rekey, make before break: the new pair takes the routes of the old one, which stays for inbound.
+                outbound.Remove(previous.Out);
+            }
+
+            Route(child, outSa);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Activate(IkeSa ikeSa, ChildSa child)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        if (_installed.TryGetValue(child.InboundSpi, out var pair))
+        {
+            Route(child, pair.Out);
+        }
+    }
+
+    private void Route(ChildSa child, EspSa outSa)
+    {
         IPEndPoint peer = child.RemoteEndPoint ?? throw new InvalidOperationException("CHILD_SA without a peer address");
-        foreach (IPNetwork network in remote)
+        foreach (IPNetwork network in child.RemoteSelectors.SelectMany(TrafficSelectorPrefixes.ToNetworks))
         {
             outbound.Add(network, outSa, peer);
         }
-
-        _installed[child.InboundSpi] = (inSa, outSa);
     }
 
     /// <inheritdoc/>

@@ -8,6 +8,9 @@ public interface IChildSaSink
     /// <summary>A pair is negotiated.</summary>
     void Up(IkeSa ikeSa, ChildSa child);
 
+    /// <summary>A pair installed inbound-only starts to carry outbound traffic (a rekey's predecessor is gone).</summary>
+    void Activate(IkeSa ikeSa, ChildSa child);
+
     /// <summary>A pair is gone; its keys are zeroed after this returns.</summary>
     void Down(IkeSa ikeSa, ChildSa child);
 }

@@ -328,6 +328,17 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
     public void OnChildSaUp(IkeSa sa, ChildSa child) => _sink.Up(sa, child);
 
     /// <inheritdoc/>
+    public void OnChildSaOutboundActive(IkeSa sa, ChildSa child) => _sink.Activate(sa, child);
+
+    /// <inheritdoc/>
+    public void OnRekeyed(IkeSa old, IkeSa replacement)
+    {
+        ArgumentNullException.ThrowIfNull(replacement);
+        _sas[replacement.LocalSpi] = replacement;
+        Established?.Invoke(replacement);
+    }
+
+    /// <inheritdoc/>
     public void OnChildSaDown(IkeSa sa, ChildSa child)
     {
         ArgumentNullException.ThrowIfNull(child);

@@ -58,6 +58,21 @@ public sealed class ChildSa : IDisposable
     /// <summary>True when ESP is carried in UDP.</summary>
     public bool UdpEncapsulated { get; internal set; }
 
+    /// <summary>The pair this one replaces (a rekey, RFC 7296 2.8), until that one is deleted.</summary>
+    public ChildSa? Replaces { get; internal set; }
+
+    /// <summary>
+    /// Whether outbound traffic uses this pair. A rekey's responder waits until the old pair is deleted, so that the
+    /// initiator has the new inbound SA before the first packet arrives on it (make before break).
+    /// </summary>
+    public bool OutboundActive { get; internal set; } = true;
+
+    /// <summary>When a rekey of this pair was started, if one is under way.</summary>
+    public DateTimeOffset? RekeyStarted { get; internal set; }
+
+    /// <summary>Set when this pair has been replaced by a rekey and waits for its DELETE.</summary>
+    public bool Superseded { get; internal set; }
+
     /// <summary>Key material for our outbound SA: encryption key then salt (RFC 4106 8.1).</summary>
     public ReadOnlySpan<byte> OutboundKey => WeInitiatedExchange ? Keys.EncryptionInitiatorToResponder : Keys.EncryptionResponderToInitiator;
 

@@ -45,6 +45,18 @@ public interface IIkeSaHost
     /// <summary>A CHILD_SA pair is negotiated: install it in the ESP engine.</summary>
     void OnChildSaUp(IkeSa sa, ChildSa child);
 
+    /// <summary>
+    /// A pair installed with <see cref="ChildSa.OutboundActive"/> false now carries outbound traffic (its predecessor is
+    /// gone): route through it.
+    /// </summary>
+    void OnChildSaOutboundActive(IkeSa sa, ChildSa child);
+
+    /// <summary>
+    /// The IKE SA was rekeyed (RFC 7296 2.18): <paramref name="replacement"/> has new SPIs and keys and owns the CHILD_SAs
+    /// now; <paramref name="old"/> closes once deleted.
+    /// </summary>
+    void OnRekeyed(IkeSa old, IkeSa replacement);
+
     /// <summary>A CHILD_SA pair is gone: remove it from the ESP engine (its keys are zeroed after this returns).</summary>
     void OnChildSaDown(IkeSa sa, ChildSa child);
 

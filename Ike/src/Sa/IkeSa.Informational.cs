@@ -78,8 +78,18 @@ public sealed partial class IkeSa
     {
         if (_children.Remove(child))
         {
+            _collidingRekey.Remove(child);
             _host.OnChildSaDown(this, child);
             child.Dispose();
+            foreach (ChildSa successor in _children.Where(c => c.Replaces == child))
+            {
+                successor.Replaces = null;
+                if (!successor.OutboundActive)
+                {
+                    successor.OutboundActive = true;
+                    _host.OnChildSaOutboundActive(this, successor);
+                }
+            }
         }
     }
 }

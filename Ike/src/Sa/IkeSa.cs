@@ -190,7 +190,25 @@ public sealed partial class IkeSa : IDisposable
             return;
         }
 
-        if (State == IkeSaState.Established && Config.DpdDelay > TimeSpan.Zero && now - _lastHeard >= Config.DpdDelay)
+        if (State != IkeSaState.Established)
+        {
+            return;
+        }
+
+        if (Config.IkeRekeyAfter > TimeSpan.Zero && now - (EstablishedAt ?? Created) >= Config.IkeRekeyAfter && _ikeRekeyStarted is null)
+        {
+            RekeyIkeSa();
+            return;
+        }
+
+        if (Config.ChildRekeyAfter > TimeSpan.Zero
+            && _children.FirstOrDefault(c => !c.Superseded && c.RekeyStarted is null && now - c.Established >= Config.ChildRekeyAfter) is { } due)
+        {
+            RekeyChild(due);
+            return;
+        }
+
+        if (Config.DpdDelay > TimeSpan.Zero && now - _lastHeard >= Config.DpdDelay)
         {
             SendLivenessCheck();
         }
@@ -204,7 +222,7 @@ public sealed partial class IkeSa : IDisposable
             return;
         }
 
-        if (State != IkeSaState.Established)
+        if (State is not IkeSaState.Established and not IkeSaState.Rekeyed)
         {
             Close(reason);
             return;
@@ -358,13 +376,15 @@ public sealed partial class IkeSa : IDisposable
 
                 RespondToAuth(decrypted);
                 break;
-            case ExchangeType.Informational when State is IkeSaState.Established or IkeSaState.Deleting:
+            case ExchangeType.Informational when State is IkeSaState.Established or IkeSaState.Deleting or IkeSaState.Rekeyed:
                 RespondToInformational(decrypted);
                 break;
             case ExchangeType.CreateChildSa when State == IkeSaState.Established:
-                // CREATE_CHILD_SA (new CHILD_SAs, rekeying) is not implemented: answer so that the peer keeps the SAs
-                // it has (RFC 7296 1.3: NO_ADDITIONAL_SAS refuses new CHILD_SAs on this IKE SA).
-                RespondProtected(ExchangeType.CreateChildSa, [new NotifyPayload(NotifyType.NoAdditionalSas)]);
+                RespondToCreateChild(decrypted);
+                break;
+            case ExchangeType.CreateChildSa when State is IkeSaState.Rekeyed or IkeSaState.Deleting:
+                // RFC 7296 2.25: this IKE SA is being replaced or deleted.
+                RespondProtected(ExchangeType.CreateChildSa, [new NotifyPayload(NotifyType.TemporaryFailure)]);
                 break;
             default:
                 _peerNextRequestId--;

@@ -18,6 +18,9 @@ public enum IkeSaState
     /// <summary>Both sides authenticated.</summary>
     Established,
 
+    /// <summary>Replaced by a rekeyed IKE SA (RFC 7296 2.18); its CHILD_SAs moved there; waits for its DELETE.</summary>
+    Rekeyed,
+
     /// <summary>A DELETE for the IKE SA is outstanding.</summary>
     Deleting,
 

@@ -76,7 +76,7 @@ internal sealed class IkePair
                 if (deliver is null || deliver(toInitiator.Message))
                 {
                     Record(toInitiator.Message);
-                    Initiator!.Receive(toInitiator.Message, toInitiator.Remote, toInitiator.Local);
+                    Find([Initiator!, .. InitiatorHost.Rekeyed], toInitiator.Message)?.Receive(toInitiator.Message, toInitiator.Remote, toInitiator.Local);
                 }
             }
             else
@@ -91,26 +91,46 @@ internal sealed class IkePair
     public void DeliverToResponder(byte[] message, IPEndPoint from, IPEndPoint to)
     {
         Record(message);
-        if (Responder is null || Responder.State == IkeSaState.Closed)
+        Assert.True(IkeMessage.TryDecode(message, out IkeMessage m, out _) || Responder is not null);
+        bool newInit = m is not null && m.Header.ExchangeType == ExchangeType.IkeSaInit && !m.Header.IsResponse && m.Header.ResponderSpi == 0;
+        if (newInit && (Responder is null || Responder.State == IkeSaState.Closed))
         {
-            Assert.True(IkeMessage.TryDecode(message, out IkeMessage m, out _));
-            if (m.Header.ExchangeType == ExchangeType.IkeSaInit && !m.Header.IsResponse)
+            IkeSa? created = IkeSa.Respond(ResponderConfig, ResponderHost, message, m!, to, from, null, out string? refusal);
+            if (created is null)
             {
-                IkeSa? created = IkeSa.Respond(ResponderConfig, ResponderHost, message, m, to, from, null, out string? refusal);
-                if (created is null)
-                {
-                    ResponderRefusals.Add(refusal ?? "?");
-                }
-                else
-                {
-                    Responder = created;
-                }
+                ResponderRefusals.Add(refusal ?? "?");
+            }
+            else
+            {
+                Responder = created;
             }
 
             return;
         }
 
-        Responder.Receive(message, to, from);
+        if (Responder is null)
+        {
+            return;
+        }
+
+        Find([Responder, .. ResponderHost.Rekeyed], message)?.Receive(message, to, from);
+    }
+
+    /// <summary>The newest SA of a side (after IKE SA rekeys).</summary>
+    public IkeSa LatestInitiatorSide => InitiatorHost.Rekeyed.Count > 0 ? InitiatorHost.Rekeyed[^1] : Initiator!;
+
+    /// <summary>The newest SA of the responding side.</summary>
+    public IkeSa LatestResponderSide => ResponderHost.Rekeyed.Count > 0 ? ResponderHost.Rekeyed[^1] : Responder!;
+
+    private static IkeSa? Find(IEnumerable<IkeSa> sas, byte[] message)
+    {
+        if (!IkeHeader.TryRead(message, out IkeHeader h))
+        {
+            return null;
+        }
+
+        ulong spi = h.IsFromInitiator ? h.ResponderSpi : h.InitiatorSpi;
+        return sas.FirstOrDefault(s => s.InitiatorSpi == h.InitiatorSpi && (s.LocalSpi == spi || s.ResponderSpi == 0));
     }
 
     public void Establish()

@@ -60,5 +60,13 @@ internal sealed class LoopbackHost(FakeTimeProvider time, int seed, uint spiBase
 
     public void OnChildSaDown(IkeSa sa, ChildSa child) => Down.Add(child);
 
+    public List<ChildSa> Activated { get; } = [];
+
+    public List<IkeSa> Rekeyed { get; } = [];
+
+    public void OnChildSaOutboundActive(IkeSa sa, ChildSa child) => Activated.Add(child);
+
+    public void OnRekeyed(IkeSa old, IkeSa replacement) => Rekeyed.Add(replacement);
+
     public void OnClosed(IkeSa sa, string reason) => ClosedReason = reason;
 }

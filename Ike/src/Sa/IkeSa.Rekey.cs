@@ -1,0 +1,188 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using IpsecFw.Ike.Config;
+using IpsecFw.Ike.Crypto;
+using IpsecFw.Ike.Keys;
+using IpsecFw.Ike.Keys.KeyExchange;
+using IpsecFw.Ike.Messages;
+using IpsecFw.Ike.Messages.Payloads;
+using Microsoft.Extensions.Logging;
+
+namespace IpsecFw.Ike.Sa;
+
+/// <summary>
+/// Rekeying the IKE SA (RFC 7296 1.3.2, 2.18): a CREATE_CHILD_SA on the old SA makes a new one with fresh SPIs, nonces
+/// and key exchange; SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr); the CHILD_SAs move over and the rekey's
+/// initiator deletes the old SA. The rekey's initiator is the new SA's original initiator.
+/// </summary>
+public sealed partial class IkeSa
+{
+    private static readonly TimeSpan s_rekeyRetry = TimeSpan.FromMinutes(1);
+    private DateTimeOffset? _ikeRekeyStarted;
+
+    /// <summary>The SA that replaced this one by a rekey, if any.</summary>
+    public IkeSa? Replacement { get; private set; }
+
+    /// <summary>Starts a rekey of this IKE SA.</summary>
+    public void RekeyIkeSa(KeyExchangeMethod? group = null, int attempt = 0)
+    {
+        if (State != IkeSaState.Established || (_ikeRekeyStarted is not null && attempt == 0))
+        {
+            return;
+        }
+
+        _ikeRekeyStarted = _host.Time.GetUtcNow();
+        KeyExchangeMethod g = group ?? Algorithms!.Group;
+#pragma warning disable CA2000 // Disposed when the answer has been handled, or by the closure when the SA closes first.
+        if (!IkeKeyExchange.TryCreate(g, out IkeKeyExchange? ke))
+#pragma warning restore CA2000
+        {
+            return;
+        }
+
+        ulong newSpiI = NewSpi(_host);
+        byte[] spi = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(spi, newSpiI);
+        byte[] nonce = RandomBytes(Config.NonceLength);
+        IReadOnlyList<Proposal> proposals = [.. Config.IkeProposals.Select(p => p with { Spi = spi })];
+        _log.LogInformation("IKE SA {Spi:x16}: rekeying the IKE SA", LocalSpi);
+        SendProtectedRequest(ExchangeType.CreateChildSa, [new SaPayload(proposals), new NoncePayload(nonce), new KePayload(g, ke.PublicValue)],
+            "CREATE_CHILD_SA (IKE rekey)", (_, m) =>
+            {
+                using (ke)
+                {
+                    OnIkeRekeyResponse(newSpiI, nonce, proposals, ke, attempt, m!);
+                }
+            });
+    }
+
+    private void OnIkeRekeyResponse(ulong newSpiI, byte[] nonceI, IReadOnlyList<Proposal> sent, IkeKeyExchange ke, int attempt, DecryptedMessage m)
+    {
+        if (m.Inner.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } error)
+        {
+            if (error.NotifyType == NotifyType.InvalidKePayload && error.Data.Length == 2 && attempt < MaxKeRetries)
+            {
+                var wanted = (KeyExchangeMethod)BinaryPrimitives.ReadUInt16BigEndian(error.Data);
+                if (Config.IkeProposals.Any(p => p.OfType(TransformType.KeyExchange).Any(t => t.Id == (ushort)wanted)))
+                {
+                    _ikeRekeyStarted = null;
+                    RekeyIkeSa(wanted, attempt + 1);
+                    return;
+                }
+            }
+
+            // Try again in a minute (RFC 7296 2.25: TEMPORARY_FAILURE means "later").
+            _ikeRekeyStarted = _host.Time.GetUtcNow() - Config.IkeRekeyAfter + s_rekeyRetry;
+            _log.LogWarning("IKE SA {Spi:x16}: peer refused the IKE SA rekey: {Error}", LocalSpi, error.NotifyType);
+            return;
+        }
+
+        SaPayload? sa = m.Get<SaPayload>();
+        NoncePayload? nr = m.Get<NoncePayload>();
+        KePayload? ker = m.Get<KePayload>();
+        if (sa is null || nr is null || ker is null || sa.Proposals.Count != 1 || sa.Proposals[0].Spi.Length != 8
+            || !ProposalSelector.IsValidChoice(sent, sa.Proposals[0]) || !IkeAlgorithms.TryFrom(sa.Proposals[0], out IkeAlgorithms? algorithms, out _)
+            || ker.Group != ke.Method || algorithms.Group != ke.Method || !ke.TryComputeSharedSecret(ker.KeyExchangeData, out byte[]? shared, out _))
+        {
+            Delete("invalid answer to the IKE SA rekey");
+            return;
+        }
+
+        ulong newSpiR = BinaryPrimitives.ReadUInt64BigEndian(sa.Proposals[0].Spi);
+        IkeSa replacement = CreateRekeyed(IkeRole.Initiator, newSpiI, newSpiR, algorithms, nonceI, nr.Data, shared);
+        CryptographicOperations.ZeroMemory(shared);
+        HandOver(replacement);
+        Delete("rekeyed");
+    }
+
+    private void RespondToIkeRekey(DecryptedMessage m, SaPayload sa, NoncePayload ni)
+    {
+        if (_ikeRekeyStarted is not null && _pending?.Purpose == "CREATE_CHILD_SA (IKE rekey)")
+        {
+            // Both sides rekey the IKE SA at once. RFC 7296 2.8.1 resolves it by nonces; we yield instead: the peer
+            // may retry after TEMPORARY_FAILURE (2.25), and our own rekey completes.
+            RespondProtected(ExchangeType.CreateChildSa, [new NotifyPayload(NotifyType.TemporaryFailure)]);
+            return;
+        }
+
+        KePayload? kei = m.Get<KePayload>();
+        if (!ProposalSelector.TrySelect(sa.Proposals, Config.IkeProposals, ProtocolId.Ike, out Proposal chosen)
+            || chosen.Spi.Length != 8 || !IkeAlgorithms.TryFrom(chosen, out IkeAlgorithms? algorithms, out _))
+        {
+            RespondProtected(ExchangeType.CreateChildSa, [new NotifyPayload(NotifyType.NoProposalChosen)]);
+            return;
+        }
+
+        if (kei is null || kei.Group != algorithms.Group)
+        {
+            byte[] data = new byte[2];
+            BinaryPrimitives.WriteUInt16BigEndian(data, (ushort)algorithms.Group);
+            RespondProtected(ExchangeType.CreateChildSa, [new NotifyPayload(NotifyType.InvalidKePayload, data)]);
+            return;
+        }
+
+#pragma warning disable CA2000 // Disposed by the using block below, or by the answer handler.
+        if (!IkeKeyExchange.TryCreate(algorithms.Group, out IkeKeyExchange? ke))
+#pragma warning restore CA2000
+        {
+            RespondProtected(ExchangeType.CreateChildSa, [new NotifyPayload(NotifyType.NoProposalChosen)]);
+            return;
+        }
+
+        using (ke)
+        {
+            if (!ke.TryComputeSharedSecret(kei.KeyExchangeData, out byte[]? shared, out _))
+            {
+                RespondProtected(ExchangeType.CreateChildSa, [new NotifyPayload(NotifyType.InvalidSyntax)]);
+                return;
+            }
+
+            ulong newSpiI = BinaryPrimitives.ReadUInt64BigEndian(chosen.Spi);
+            ulong newSpiR = NewSpi(_host);
+            byte[] nr = RandomBytes(Config.NonceLength);
+            IkeSa replacement = CreateRekeyed(IkeRole.Responder, newSpiI, newSpiR, algorithms, ni.Data, nr, shared);
+            CryptographicOperations.ZeroMemory(shared);
+            byte[] spi = new byte[8];
+            BinaryPrimitives.WriteUInt64BigEndian(spi, newSpiR);
+            RespondProtected(ExchangeType.CreateChildSa, [new SaPayload([chosen with { Spi = spi }]), new NoncePayload(nr), new KePayload(algorithms.Group, ke.PublicValue)]);
+            HandOver(replacement);
+        }
+    }
+
+    private IkeSa CreateRekeyed(IkeRole role, ulong spiI, ulong spiR, IkeAlgorithms algorithms, byte[] nonceI, byte[] nonceR, byte[] shared)
+    {
+        var n = new IkeSa(Config, _host, role, spiI, spiR, LocalEndPoint, RemoteEndPoint, _log);
+        byte[] skeyseed = IkeSaKeys.ComputeRekeySkeyseed(Algorithms!.Prf, _keys!.SkD, shared, nonceI, nonceR);
+        try
+        {
+            n._keys = IkeSaKeys.Derive(algorithms.Prf, skeyseed, nonceI, nonceR, spiI, spiR, algorithms.Cipher.EncryptionKeySize, algorithms.Cipher.IntegrityKeyLength);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(skeyseed);
+        }
+
+        n._outbound = SkProtector.Create(algorithms.Cipher, n._keys, fromInitiator: role == IkeRole.Initiator);
+        n._inbound = SkProtector.Create(algorithms.Cipher, n._keys, fromInitiator: role != IkeRole.Initiator);
+        n._nonceI = nonceI;
+        n._nonceR = nonceR;
+        n.Algorithms = algorithms;
+        n.PeerIdentity = PeerIdentity;
+        n.NatLocal = NatLocal;
+        n.NatRemote = NatRemote;
+        n.State = IkeSaState.Established;
+        n.EstablishedAt = _host.Time.GetUtcNow();
+        return n;
+    }
+
+    private void HandOver(IkeSa replacement)
+    {
+        replacement._children.AddRange(_children);
+        _children.Clear();
+        _collidingRekey.Clear();
+        Replacement = replacement;
+        State = IkeSaState.Rekeyed;
+        _log.LogInformation("IKE SA {Old:x16} rekeyed into {New:x16} ({Algorithms})", LocalSpi, replacement.LocalSpi, replacement.Algorithms);
+        _host.OnRekeyed(this, replacement);
+    }
+}
