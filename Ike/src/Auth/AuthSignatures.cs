@@ -208,7 +208,10 @@ internal static class AuthSignatures
                     return AuthFailure.UnsupportedMethod;
                 }
 
-                ok = ec.VerifyData(octets, signature, scheme.Hash, DSASignatureFormat.Rfc3279DerSequence);
+                // The platform accepts some BER (e.g. a negative s); RFC 7427 3 says DER, so it is decoded strictly here.
+                byte[]? fixedSize = StrictDerToP1363(signature, (ec.KeySize + 7) / 8);
+                ok = fixedSize is not null
+                    && ec.VerifyData(octets, fixedSize, scheme.Hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
                 break;
             default:
                 reason = $"the RFC 7427 signature algorithm ({scheme.KeyType}) does not fit the key";
@@ -217,6 +220,38 @@ internal static class AuthSignatures
 
         reason = ok ? "signature verified" : "the AUTH signature does not verify";
         return ok ? AuthFailure.None : AuthFailure.BadSignature;
+    }
+
+    // RFC 3279 2.2.3: Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, DER, both positive, nothing after it.
+    private static byte[]? StrictDerToP1363(ReadOnlySpan<byte> der, int fieldLength)
+    {
+        try
+        {
+            var outer = new System.Formats.Asn1.AsnReader(der.ToArray(), System.Formats.Asn1.AsnEncodingRules.DER);
+            System.Formats.Asn1.AsnReader seq = outer.ReadSequence();
+            ReadOnlySpan<byte> r = seq.ReadIntegerBytes().Span;
+            ReadOnlySpan<byte> s = seq.ReadIntegerBytes().Span;
+            if (outer.HasData || seq.HasData || (r[0] & 0x80) != 0 || (s[0] & 0x80) != 0)
+            {
+                return null;
+            }
+
+            r = r[0] == 0 && r.Length > 1 ? r[1..] : r;
+            s = s[0] == 0 && s.Length > 1 ? s[1..] : s;
+            if (r.Length > fieldLength || s.Length > fieldLength)
+            {
+                return null;
+            }
+
+            byte[] result = new byte[2 * fieldLength];
+            r.CopyTo(result.AsSpan(fieldLength - r.Length));
+            s.CopyTo(result.AsSpan((2 * fieldLength) - s.Length));
+            return result;
+        }
+        catch (System.Formats.Asn1.AsnContentException)
+        {
+            return null;
+        }
     }
 
     private static string? OidOfFriendlyName(string? friendlyName) => friendlyName switch

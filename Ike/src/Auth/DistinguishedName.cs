@@ -47,7 +47,7 @@ internal static class DistinguishedName
             var result = new List<List<Attribute>>();
             while (name.HasData)
             {
-                AsnReader set = name.ReadSetOf();
+                AsnReader set = name.ReadSetOf(skipSortOrderValidation: true);
                 var rdn = new List<Attribute>();
                 while (set.HasData)
                 {
@@ -176,13 +176,28 @@ internal static class DistinguishedName
                 return null;
             }
 
-            return (UniversalTagNumber)tag.TagValue switch
+            var type = (UniversalTagNumber)tag.TagValue;
+            switch (type)
             {
-                UniversalTagNumber.UTF8String or UniversalTagNumber.PrintableString or UniversalTagNumber.IA5String
-                    or UniversalTagNumber.BMPString or UniversalTagNumber.T61String or UniversalTagNumber.VisibleString
-                    or UniversalTagNumber.NumericString => reader.ReadCharacterString((UniversalTagNumber)tag.TagValue),
-                _ => null,
-            };
+                case UniversalTagNumber.UTF8String or UniversalTagNumber.BMPString:
+                    return reader.ReadCharacterString(type);
+                case UniversalTagNumber.PrintableString or UniversalTagNumber.IA5String or UniversalTagNumber.T61String
+                    or UniversalTagNumber.VisibleString or UniversalTagNumber.NumericString:
+                    try
+                    {
+                        return reader.ReadCharacterString(type);
+                    }
+                    catch (AsnContentException)
+                    {
+                        // Many CAs put characters such as '@' or '_' in PrintableString; read the octets as Latin-1
+                        // rather than lose the name.
+                        AsnDecoder.ReadEncodedValue(valueDer, AsnEncodingRules.DER, out int offset, out int length, out _);
+                        return System.Text.Encoding.Latin1.GetString(valueDer, offset, length);
+                    }
+
+                default:
+                    return null;
+            }
         }
         catch (AsnContentException)
         {

@@ -87,8 +87,8 @@ public sealed class LocalCredentials : IDisposable
     }
 
     /// <summary>
-    /// Credentials from memory (the key is taken over and disposed with these credentials). Same checks as
-    /// <see cref="Load"/>.
+    /// Credentials from memory. On success the key is taken over and disposed with these credentials; on a
+    /// <see cref="CredentialException"/> the caller still owns it. Same checks as <see cref="Load"/>.
     /// </summary>
     public static LocalCredentials FromKey(byte[] certificateDer, AsymmetricAlgorithm privateKey,
         IEnumerable<byte[]>? intermediatesDer = null, string? localId = null)
@@ -97,8 +97,21 @@ public sealed class LocalCredentials : IDisposable
         ArgumentNullException.ThrowIfNull(privateKey);
         var chain = new List<byte[]> { certificateDer };
         chain.AddRange(intermediatesDer ?? []);
-        using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(certificateDer);
-        CheckKey("(memory)", privateKey, certificate);
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadCertificate(certificateDer);
+        }
+        catch (CryptographicException e)
+        {
+            throw new CredentialException("(memory)", "the certificate does not parse", e);
+        }
+
+        using (certificate)
+        {
+            CheckKey("(memory)", privateKey, certificate);
+        }
+
         return Create("(memory)", certificateDer, privateKey, chain, localId);
     }
 

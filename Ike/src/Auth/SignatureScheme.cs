@@ -4,29 +4,6 @@ using System.Security.Cryptography;
 
 namespace IpsecFw.Ike.Auth;
 
-/// <summary>The key type a signature scheme needs.</summary>
-internal enum SignatureKeyType
-{
-    /// <summary>RSA.</summary>
-    Rsa,
-
-    /// <summary>ECDSA on a NIST prime curve.</summary>
-    Ecdsa,
-}
-
-/// <summary>The padding of an RSA signature.</summary>
-internal enum RsaPadding
-{
-    /// <summary>Not RSA.</summary>
-    None,
-
-    /// <summary>RSASSA-PKCS1-v1_5.</summary>
-    Pkcs1,
-
-    /// <summary>RSASSA-PSS, MGF1 with the same hash, salt as long as the hash.</summary>
-    Pss,
-}
-
 /// <summary>
 /// A signature scheme of an RFC 7427 Digital Signature AUTH payload (method 14), identified on the wire by a DER
 /// AlgorithmIdentifier. The encoder writes exactly the forms of RFC 7427 Appendix A (PSS in the corrected form without

@@ -214,4 +214,13 @@ public sealed class ChainValidationTests
         AuthVerification result = AuthHarness.Run(ee, chain.Skip(1).Reverse().ToArray(), TestPki.Trust(Root), options);
         Assert.Equal(AuthFailure.UntrustedIssuer, result.Failure);
     }
+
+    [Fact]
+    public void Http_fetcher_refuses_other_schemes_without_any_traffic()
+    {
+        using var fetcher = new HttpCrlFetcher(TimeSpan.FromSeconds(1));
+        Assert.Null(fetcher.Fetch(new Uri("ldap://ldap.example.com/cn=crl"), CancellationToken.None));
+        Assert.Null(fetcher.Fetch(new Uri("file:///etc/passwd"), CancellationToken.None));
+        Assert.Equal(TimeSpan.FromSeconds(1), fetcher.Timeout);
+    }
 }
