@@ -205,32 +205,7 @@ public sealed class StrongSwanIkeInteropTests
         Assert.Equal(0, ours.Table.InboundCount + ours.Table.OutboundCount);
     }
 
-    private static IkeSaConfig Config(IIkeAuthenticator auth, NetnsEnd local, NetnsEnd remote)
-    {
-        (IReadOnlyList<Proposal> ike, IReadOnlyList<Proposal> esp) = IkeSaConfig.ParseProposals(ProposalParser.DefaultIke, ProposalParser.DefaultEsp);
-        return new IkeSaConfig
-        {
-            Name = "strongswan",
-            Authenticator = auth,
-            IkeProposals = ike,
-            EspProposals = esp,
-            LocalTrafficSelectors = [Selector(local.InnerSubnet)],
-            RemoteTrafficSelectors = [Selector(remote.InnerSubnet)],
-            RetransmitTimeout = TimeSpan.FromSeconds(1),
-        };
-    }
-
-    private static TrafficSelector Selector(string subnet)
-    {
-        IPNetwork n = IPNetwork.Parse(subnet);
-        byte[] start = n.BaseAddress.GetAddressBytes(), end = (byte[])start.Clone();
-        for (int bit = n.PrefixLength; bit < end.Length * 8; bit++)
-        {
-            end[bit / 8] |= (byte)(0x80 >> (bit % 8));
-        }
-
-        return new TrafficSelector(start.Length == 4 ? TsType.Ipv4AddressRange : TsType.Ipv6AddressRange, 0, 0, 65535, n.BaseAddress, new IPAddress(end));
-    }
+    private static IkeSaConfig Config(IIkeAuthenticator auth, NetnsEnd local, NetnsEnd remote) => Interop.Config(auth, local, remote);
 
     private static (byte[] Psk, SwanctlSecret Secret) Psk()
     {
