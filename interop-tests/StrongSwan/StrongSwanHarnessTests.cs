@@ -19,13 +19,15 @@ public sealed class StrongSwanHarnessTests
     private const string LeftName = "mail-gw.example.com";
     private const string RightName = "vpn-gw.example.com";
 
-    [Fact]
-    public async Task Ecdsa_certificates_establish_ike_and_child_sa_and_a_ping_crosses_the_libipsec_tunnel()
+    [Theory]
+    [InlineData(PkiKeyType.EcdsaP256)]
+    [InlineData(PkiKeyType.Rsa2048)]
+    public async Task Certificates_establish_ike_and_child_sa_and_a_ping_crosses_the_libipsec_tunnel(PkiKeyType keyType)
     {
         Preconditions.SkipUnlessStrongSwan();
         var watch = Stopwatch.StartNew();
         await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
-        using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        using TestPki pki = TestPki.Create(keyType);
         TestCertificate leftCert = pki.IssueHost(LeftName);
         TestCertificate rightCert = pki.IssueHost(RightName);
         await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
@@ -114,6 +116,36 @@ public sealed class StrongSwanHarnessTests
             StrongSwanInstance.Reports("the responder's log does not name the missing issuer", right));
         Assert.DoesNotContain(await right.ListSasAsync(), sa => sa.State == "ESTABLISHED");
         Assert.DoesNotContain(await left.ListSasAsync(), sa => sa.State == "ESTABLISHED");
+    }
+
+    [Theory]
+    [InlineData("expired", "subject certificate invalid (valid from")]
+    [InlineData("not-yet-valid", "subject certificate invalid (valid from")]
+    [InlineData("revoked", "certificate was revoked on")]
+    public async Task An_invalid_initiator_certificate_is_refused_and_the_responder_log_says_why(string kind, string responderLogLine)
+    {
+        Preconditions.SkipUnlessStrongSwan();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        TestCertificate bad = kind switch
+        {
+            "expired" => pki.IssueExpired(LeftName),
+            "not-yet-valid" => pki.IssueNotYetValid(LeftName),
+            _ => pki.IssueRevoked(LeftName),
+        };
+        TestCertificate rightCert = pki.IssueHost(RightName);
+        await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(bad), SwanctlAuth.PeerCert(rightCert.Id)) with { Files = pki.SwanctlFiles(bad) });
+        // The responder has the CA's CRL in x509crl/ (it lists the revoked certificate; the others are not on it).
+        await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(bad.Id)) with { Files = pki.SwanctlFiles(rightCert, withCrl: true) });
+
+        ProcessResult up = await left.InitiateAsync(timeoutSeconds: 10);
+        Assert.True(up.ExitCode != 0, StrongSwanInstance.Reports(up, left, right));
+        Assert.Contains("AUTHENTICATION_FAILED", up.StandardOutput + up.StandardError + left.ReadLog(), StringComparison.Ordinal);
+        Assert.True(right.ReadLog().Contains(responderLogLine, StringComparison.Ordinal),
+            StrongSwanInstance.Reports($"the responder's log has no \"{responderLogLine}\"", right));
+        Assert.DoesNotContain(await right.ListSasAsync(), sa => sa.State == "ESTABLISHED");
     }
 
     [Fact]
