@@ -149,6 +149,35 @@ public sealed class StrongSwanHarnessTests
     }
 
     [Fact]
+    public async Task A_virtual_ip_from_the_responders_pool_is_assigned_and_used_as_the_tunnel_source()
+    {
+        Preconditions.SkipUnlessStrongSwan();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        string psk = "0x" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        SwanctlSecret secret = new(psk, LeftName, RightName);
+        SwanctlConfig leftConfig = SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Psk(LeftName), SwanctlAuth.Psk(RightName))
+            .WithConnection(c => c with { Vips = "0.0.0.0" })
+            .WithChild(c => c with { LocalTs = "dynamic" }) with { Secrets = [secret] };
+        SwanctlConfig rightConfig = SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Psk(RightName), SwanctlAuth.Psk(LeftName))
+            .WithConnection(c => c with { Pools = "vips" })
+            .WithChild(c => c with { RemoteTs = "dynamic" }) with { Secrets = [secret], Pools = [new SwanctlPool("vips", "198.19.100.16/28")] };
+        await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns, leftConfig);
+        await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns, rightConfig);
+
+        ProcessResult up = await left.InitiateAsync();
+        Assert.True(up.ExitCode == 0, StrongSwanInstance.Reports(up, left, right));
+        IkeSaStatus l = await SingleEstablishedAsync(left, right);
+        IkeSaStatus r = await SingleEstablishedAsync(right, left);
+        string vip = Assert.Single(l.LocalVips);
+        Assert.Equal([vip], r.RemoteVips);
+        Assert.StartsWith("198.19.100.", vip, StringComparison.Ordinal);
+        Assert.Equal([vip + "/32"], l.Child(SwanctlConfig.DefaultChild)!.LocalTs);
+
+        ProcessResult ping = await net.Left.Ns.PingAsync(IPAddress.Parse(vip), net.Right.Inner, count: 3);
+        Assert.True(ping.ExitCode == 0, StrongSwanInstance.Reports(ping, left, right));
+    }
+
+    [Fact]
     public async Task Nat_topology_masquerades_left_behind_the_middle_namespace()
     {
         Preconditions.SkipUnlessNat();
