@@ -178,6 +178,31 @@ public sealed class StrongSwanHarnessTests
     }
 
     [Fact]
+    public async Task A_child_sa_rekeys_to_new_spis_and_the_tunnel_stays_up()
+    {
+        // The example of interop-tests/README.md, kept compiling and passing here. life_time well above rekey_time and
+        // rand_time 0: with rekey_time 4s alone (life 4.4 s, rand 0.4 s) kernel-libipsec hard-expired the SA instead
+        // ("closing expired CHILD_SA", "scheduling CHILD_SA recreate after hard expire"): no CHILD_REKEY at all.
+        Preconditions.SkipUnlessStrongSwan();
+        await using var net = await NetnsTopology.CreatePairAsync();
+        using var pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        TestCertificate l = pki.IssueHost(LeftName), r = pki.IssueHost(RightName);
+        await using var left = await StrongSwanInstance.StartAsync(net.Left.Ns,
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(l), SwanctlAuth.PeerCert(r.Id))
+                .WithChild(c => c with { RekeyTime = "3s", LifeTime = "20s", Extra = new Dictionary<string, string> { ["rand_time"] = "0" } }) with { Files = pki.SwanctlFiles(l) });
+        await using var right = await StrongSwanInstance.StartAsync(net.Right.Ns,
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(r), SwanctlAuth.PeerCert(l.Id)) with { Files = pki.SwanctlFiles(r) });
+        ProcessResult up = await left.InitiateAsync();
+        Assert.True(up.ExitCode == 0, StrongSwanInstance.Reports(up, left, right));
+        string? firstSpi = (await left.ListSasAsync()).Single().Child("net")?.SpiIn;
+        var (rekeyed, sas) = await left.WaitForSasAsync(
+            s => s.Count == 1 && s[0].Children.Any(c => c.State == "INSTALLED" && c.SpiIn != firstSpi), TimeSpan.FromSeconds(15));
+        Assert.True(rekeyed, StrongSwanInstance.Reports(string.Join('\n', sas), left, right));
+        Assert.Equal(0, (await net.Left.Ns.PingAsync(net.Left.Inner, net.Right.Inner)).ExitCode);
+        Assert.Contains("[ N(REKEY_SA) SA No TSi TSr ]", left.ReadLog(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Nat_topology_masquerades_left_behind_the_middle_namespace()
     {
         Preconditions.SkipUnlessNat();
