@@ -48,8 +48,11 @@ public sealed class TestPkiTests
         Assert.False(Chains(pki, stranger.Certificate));
         Assert.True(Chains(pki, revoked.Certificate));
 
-        CertificateRevocationListBuilder crl = CertificateRevocationListBuilder.Load(
-            PemEncoding.Find(pki.CrlPem) is var pem ? Convert.FromBase64String(pki.CrlPem[pem.Base64Data]) : [], out _);
+        // CrlPem signs a fresh CRL on each read (ECDSA signatures differ): read it once.
+        string crlPem = pki.CrlPem;
+        PemFields pem = PemEncoding.Find(crlPem);
+        Assert.Equal("X509 CRL", crlPem[pem.Label]);
+        CertificateRevocationListBuilder crl = CertificateRevocationListBuilder.Load(Convert.FromBase64String(crlPem[pem.Base64Data]), out _);
         Assert.True(crl.RemoveEntry(revoked.Certificate.SerialNumberBytes.Span), "the revoked certificate's serial is not on the CRL");
         Assert.False(crl.RemoveEntry(expired.Certificate.SerialNumberBytes.Span));
     }
