@@ -31,9 +31,9 @@ public sealed class StrongSwanHarnessTests
         TestCertificate leftCert = pki.IssueHost(LeftName);
         TestCertificate rightCert = pki.IssueHost(RightName);
         await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
-            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(leftCert), SwanctlAuth.PeerCert(rightCert.Id)) with { Files = pki.SwanctlFiles(leftCert) });
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(leftCert), SwanctlAuth.PeerCert(rightCert.Id)).WithFiles(pki.SwanctlFiles(leftCert)));
         await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
-            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(leftCert.Id)) with { Files = pki.SwanctlFiles(rightCert) });
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(leftCert.Id)).WithFiles(pki.SwanctlFiles(rightCert)));
 
         ProcessResult up = await left.InitiateAsync();
         Assert.True(up.ExitCode == 0, StrongSwanInstance.Reports(up, left, right));
@@ -76,9 +76,9 @@ public sealed class StrongSwanHarnessTests
         string psk = "0x" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         SwanctlSecret secret = new(psk, LeftName, RightName);
         await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
-            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Psk(LeftName), SwanctlAuth.Psk(RightName)) with { Secrets = [secret] });
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Psk(LeftName), SwanctlAuth.Psk(RightName)).WithSecrets(secret));
         await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
-            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Psk(RightName), SwanctlAuth.Psk(LeftName)) with { Secrets = [secret] });
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Psk(RightName), SwanctlAuth.Psk(LeftName)).WithSecrets(secret));
 
         ProcessResult up = await left.InitiateAsync();
         Assert.True(up.ExitCode == 0, StrongSwanInstance.Reports(up, left, right));
@@ -104,9 +104,9 @@ public sealed class StrongSwanHarnessTests
         TestCertificate rightCert = pki.IssueHost(RightName);
         // Left presents a certificate whose issuer right does not have; left itself trusts right's CA.
         await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
-            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(stranger), SwanctlAuth.PeerCert(rightCert.Id)) with { Files = pki.SwanctlFiles(stranger) });
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(stranger), SwanctlAuth.PeerCert(rightCert.Id)).WithFiles(pki.SwanctlFiles(stranger)));
         await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
-            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(stranger.Id)) with { Files = pki.SwanctlFiles(rightCert) });
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(stranger.Id)).WithFiles(pki.SwanctlFiles(rightCert)));
 
         ProcessResult up = await left.InitiateAsync(timeoutSeconds: 10);
         Assert.True(up.ExitCode != 0, StrongSwanInstance.Reports(up, left, right));
@@ -135,10 +135,10 @@ public sealed class StrongSwanHarnessTests
         };
         TestCertificate rightCert = pki.IssueHost(RightName);
         await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
-            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(bad), SwanctlAuth.PeerCert(rightCert.Id)) with { Files = pki.SwanctlFiles(bad) });
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(bad), SwanctlAuth.PeerCert(rightCert.Id)).WithFiles(pki.SwanctlFiles(bad)));
         // The responder has the CA's CRL in x509crl/ (it lists the revoked certificate; the others are not on it).
         await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
-            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(bad.Id)) with { Files = pki.SwanctlFiles(rightCert, withCrl: true) });
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(bad.Id)).WithFiles(pki.SwanctlFiles(rightCert, withCrl: true)));
 
         ProcessResult up = await left.InitiateAsync(timeoutSeconds: 10);
         Assert.True(up.ExitCode != 0, StrongSwanInstance.Reports(up, left, right));
@@ -157,10 +157,10 @@ public sealed class StrongSwanHarnessTests
         SwanctlSecret secret = new(psk, LeftName, RightName);
         SwanctlConfig leftConfig = SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Psk(LeftName), SwanctlAuth.Psk(RightName))
             .WithConnection(c => c with { Vips = "0.0.0.0" })
-            .WithChild(c => c with { LocalTs = "dynamic" }) with { Secrets = [secret] };
+            .WithChild(c => c with { LocalTs = "dynamic" }).WithSecrets(secret);
         SwanctlConfig rightConfig = SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Psk(RightName), SwanctlAuth.Psk(LeftName))
             .WithConnection(c => c with { Pools = "vips" })
-            .WithChild(c => c with { RemoteTs = "dynamic" }) with { Secrets = [secret], Pools = [new SwanctlPool("vips", "198.19.100.16/28")] };
+            .WithChild(c => c with { RemoteTs = "dynamic" }).WithSecrets(secret).WithPools(new SwanctlPool("vips", "198.19.100.16/28"));
         await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns, leftConfig);
         await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns, rightConfig);
 
@@ -189,9 +189,10 @@ public sealed class StrongSwanHarnessTests
         TestCertificate l = pki.IssueHost(LeftName), r = pki.IssueHost(RightName);
         await using var left = await StrongSwanInstance.StartAsync(net.Left.Ns,
             SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(l), SwanctlAuth.PeerCert(r.Id))
-                .WithChild(c => c with { RekeyTime = "3s", LifeTime = "20s", Extra = new Dictionary<string, string> { ["rand_time"] = "0" } }) with { Files = pki.SwanctlFiles(l) });
+                .WithChild(c => c with { RekeyTime = "3s", LifeTime = "20s", RandTime = "0s" })
+                .WithFiles(pki.SwanctlFiles(l)));
         await using var right = await StrongSwanInstance.StartAsync(net.Right.Ns,
-            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(r), SwanctlAuth.PeerCert(l.Id)) with { Files = pki.SwanctlFiles(r) });
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(r), SwanctlAuth.PeerCert(l.Id)).WithFiles(pki.SwanctlFiles(r)));
         ProcessResult up = await left.InitiateAsync();
         Assert.True(up.ExitCode == 0, StrongSwanInstance.Reports(up, left, right));
         string? firstSpi = (await left.ListSasAsync()).Single().Child("net")?.SpiIn;
