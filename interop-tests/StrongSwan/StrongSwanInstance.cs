@@ -115,8 +115,9 @@ public sealed class StrongSwanInstance : IAsyncDisposable
 
             return instance;
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
+        catch (Exception e)
         {
+            // Whatever failed (no ip, a bad config, charon exiting), stop what was started and keep the evidence.
             string report = instance.Report();
             await instance.DisposeAsync();
             throw new InvalidOperationException($"strongSwan '{instance.Label}' did not start: {e.Message}\n{report}", e);
