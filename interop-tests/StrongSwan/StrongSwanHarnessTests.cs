@@ -19,19 +19,21 @@ public sealed class StrongSwanHarnessTests
     private const string LeftName = "mail-gw.example.com";
     private const string RightName = "vpn-gw.example.com";
 
-    [Fact]
-    public async Task Ecdsa_certificates_establish_ike_and_child_sa_and_a_ping_crosses_the_libipsec_tunnel()
+    [Theory]
+    [InlineData(PkiKeyType.EcdsaP256)]
+    [InlineData(PkiKeyType.Rsa2048)]
+    public async Task Certificates_establish_ike_and_child_sa_and_a_ping_crosses_the_libipsec_tunnel(PkiKeyType keyType)
     {
         Preconditions.SkipUnlessStrongSwan();
         var watch = Stopwatch.StartNew();
         await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
-        using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        using TestPki pki = TestPki.Create(keyType);
         TestCertificate leftCert = pki.IssueHost(LeftName);
         TestCertificate rightCert = pki.IssueHost(RightName);
         await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
-            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(leftCert), SwanctlAuth.PeerCert(rightCert.Id)) with { Files = pki.SwanctlFiles(leftCert) });
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(leftCert), SwanctlAuth.PeerCert(rightCert.Id)).WithFiles(pki.SwanctlFiles(leftCert)));
         await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
-            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(leftCert.Id)) with { Files = pki.SwanctlFiles(rightCert) });
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(leftCert.Id)).WithFiles(pki.SwanctlFiles(rightCert)));
 
         ProcessResult up = await left.InitiateAsync();
         Assert.True(up.ExitCode == 0, StrongSwanInstance.Reports(up, left, right));
@@ -74,9 +76,9 @@ public sealed class StrongSwanHarnessTests
         string psk = "0x" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         SwanctlSecret secret = new(psk, LeftName, RightName);
         await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
-            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Psk(LeftName), SwanctlAuth.Psk(RightName)) with { Secrets = [secret] });
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Psk(LeftName), SwanctlAuth.Psk(RightName)).WithSecrets(secret));
         await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
-            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Psk(RightName), SwanctlAuth.Psk(LeftName)) with { Secrets = [secret] });
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Psk(RightName), SwanctlAuth.Psk(LeftName)).WithSecrets(secret));
 
         ProcessResult up = await left.InitiateAsync();
         Assert.True(up.ExitCode == 0, StrongSwanInstance.Reports(up, left, right));
@@ -102,9 +104,9 @@ public sealed class StrongSwanHarnessTests
         TestCertificate rightCert = pki.IssueHost(RightName);
         // Left presents a certificate whose issuer right does not have; left itself trusts right's CA.
         await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
-            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(stranger), SwanctlAuth.PeerCert(rightCert.Id)) with { Files = pki.SwanctlFiles(stranger) });
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(stranger), SwanctlAuth.PeerCert(rightCert.Id)).WithFiles(pki.SwanctlFiles(stranger)));
         await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
-            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(stranger.Id)) with { Files = pki.SwanctlFiles(rightCert) });
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(stranger.Id)).WithFiles(pki.SwanctlFiles(rightCert)));
 
         ProcessResult up = await left.InitiateAsync(timeoutSeconds: 10);
         Assert.True(up.ExitCode != 0, StrongSwanInstance.Reports(up, left, right));
@@ -114,6 +116,91 @@ public sealed class StrongSwanHarnessTests
             StrongSwanInstance.Reports("the responder's log does not name the missing issuer", right));
         Assert.DoesNotContain(await right.ListSasAsync(), sa => sa.State == "ESTABLISHED");
         Assert.DoesNotContain(await left.ListSasAsync(), sa => sa.State == "ESTABLISHED");
+    }
+
+    [Theory]
+    [InlineData("expired", "subject certificate invalid (valid from")]
+    [InlineData("not-yet-valid", "subject certificate invalid (valid from")]
+    [InlineData("revoked", "certificate was revoked on")]
+    public async Task An_invalid_initiator_certificate_is_refused_and_the_responder_log_says_why(string kind, string responderLogLine)
+    {
+        Preconditions.SkipUnlessStrongSwan();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        TestCertificate bad = kind switch
+        {
+            "expired" => pki.IssueExpired(LeftName),
+            "not-yet-valid" => pki.IssueNotYetValid(LeftName),
+            _ => pki.IssueRevoked(LeftName),
+        };
+        TestCertificate rightCert = pki.IssueHost(RightName);
+        await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns,
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(bad), SwanctlAuth.PeerCert(rightCert.Id)).WithFiles(pki.SwanctlFiles(bad)));
+        // The responder has the CA's CRL in x509crl/ (it lists the revoked certificate; the others are not on it).
+        await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns,
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(rightCert), SwanctlAuth.PeerCert(bad.Id)).WithFiles(pki.SwanctlFiles(rightCert, withCrl: true)));
+
+        ProcessResult up = await left.InitiateAsync(timeoutSeconds: 10);
+        Assert.True(up.ExitCode != 0, StrongSwanInstance.Reports(up, left, right));
+        Assert.Contains("AUTHENTICATION_FAILED", up.StandardOutput + up.StandardError + left.ReadLog(), StringComparison.Ordinal);
+        Assert.True(right.ReadLog().Contains(responderLogLine, StringComparison.Ordinal),
+            StrongSwanInstance.Reports($"the responder's log has no \"{responderLogLine}\"", right));
+        Assert.DoesNotContain(await right.ListSasAsync(), sa => sa.State == "ESTABLISHED");
+    }
+
+    [Fact]
+    public async Task A_virtual_ip_from_the_responders_pool_is_assigned_and_used_as_the_tunnel_source()
+    {
+        Preconditions.SkipUnlessStrongSwan();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        string psk = "0x" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        SwanctlSecret secret = new(psk, LeftName, RightName);
+        SwanctlConfig leftConfig = SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Psk(LeftName), SwanctlAuth.Psk(RightName))
+            .WithConnection(c => c with { Vips = "0.0.0.0" })
+            .WithChild(c => c with { LocalTs = "dynamic" }).WithSecrets(secret);
+        SwanctlConfig rightConfig = SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Psk(RightName), SwanctlAuth.Psk(LeftName))
+            .WithConnection(c => c with { Pools = "vips" })
+            .WithChild(c => c with { RemoteTs = "dynamic" }).WithSecrets(secret).WithPools(new SwanctlPool("vips", "198.19.100.16/28"));
+        await using StrongSwanInstance left = await StrongSwanInstance.StartAsync(net.Left.Ns, leftConfig);
+        await using StrongSwanInstance right = await StrongSwanInstance.StartAsync(net.Right.Ns, rightConfig);
+
+        ProcessResult up = await left.InitiateAsync();
+        Assert.True(up.ExitCode == 0, StrongSwanInstance.Reports(up, left, right));
+        IkeSaStatus l = await SingleEstablishedAsync(left, right);
+        IkeSaStatus r = await SingleEstablishedAsync(right, left);
+        string vip = Assert.Single(l.LocalVips);
+        Assert.Equal([vip], r.RemoteVips);
+        Assert.StartsWith("198.19.100.", vip, StringComparison.Ordinal);
+        Assert.Equal([vip + "/32"], l.Child(SwanctlConfig.DefaultChild)!.LocalTs);
+
+        ProcessResult ping = await net.Left.Ns.PingAsync(IPAddress.Parse(vip), net.Right.Inner, count: 3);
+        Assert.True(ping.ExitCode == 0, StrongSwanInstance.Reports(ping, left, right));
+    }
+
+    [Fact]
+    public async Task A_child_sa_rekeys_to_new_spis_and_the_tunnel_stays_up()
+    {
+        // The example of interop-tests/README.md, kept compiling and passing here. life_time well above rekey_time and
+        // rand_time 0: with rekey_time 4s alone (life 4.4 s, rand 0.4 s) kernel-libipsec hard-expired the SA instead
+        // ("closing expired CHILD_SA", "scheduling CHILD_SA recreate after hard expire"): no CHILD_REKEY at all.
+        Preconditions.SkipUnlessStrongSwan();
+        await using var net = await NetnsTopology.CreatePairAsync();
+        using var pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        TestCertificate l = pki.IssueHost(LeftName), r = pki.IssueHost(RightName);
+        await using var left = await StrongSwanInstance.StartAsync(net.Left.Ns,
+            SwanctlConfig.NetToNet(net.Left, net.Right, SwanctlAuth.Cert(l), SwanctlAuth.PeerCert(r.Id))
+                .WithChild(c => c with { RekeyTime = "3s", LifeTime = "20s", RandTime = "0s" })
+                .WithFiles(pki.SwanctlFiles(l)));
+        await using var right = await StrongSwanInstance.StartAsync(net.Right.Ns,
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(r), SwanctlAuth.PeerCert(l.Id)).WithFiles(pki.SwanctlFiles(r)));
+        ProcessResult up = await left.InitiateAsync();
+        Assert.True(up.ExitCode == 0, StrongSwanInstance.Reports(up, left, right));
+        string? firstSpi = (await left.ListSasAsync()).Single().Child("net")?.SpiIn;
+        var (rekeyed, sas) = await left.WaitForSasAsync(
+            s => s.Count == 1 && s[0].Children.Any(c => c.State == "INSTALLED" && c.SpiIn != firstSpi), TimeSpan.FromSeconds(15));
+        Assert.True(rekeyed, StrongSwanInstance.Reports(string.Join('\n', sas), left, right));
+        Assert.Equal(0, (await net.Left.Ns.PingAsync(net.Left.Inner, net.Right.Inner)).ExitCode);
+        Assert.Contains("[ N(REKEY_SA) SA No TSi TSr ]", left.ReadLog(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -40,6 +40,7 @@ public sealed class StrongSwanInstance : IAsyncDisposable
     /// <summary>How long charon may take to exit after SIGTERM before it gets SIGKILL.</summary>
     public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
 
+    private static readonly Lazy<bool> s_staleSweep = new(SweepStaleRunDirectories);
     private static int s_counter;
     private readonly Dictionary<string, string> _environment;
     private readonly StringBuilder _launcherOutput = new();
@@ -51,11 +52,10 @@ public sealed class StrongSwanInstance : IAsyncDisposable
         Config = config;
         Options = options;
         Label = label;
+        _ = s_staleSweep.Value;
         int n = Interlocked.Increment(ref s_counter);
-        string name = string.Create(CultureInfo.InvariantCulture, $"ipsecfw-sw{Environment.ProcessId}-{n}-{label}");
-        string parent = Path.GetTempPath();
-        // A unix socket path has at most 107 bytes.
-        RunDirectory = Path.Combine(parent.Length < 40 ? parent : "/tmp", name);
+        string name = string.Create(CultureInfo.InvariantCulture, $"{RunDirectoryPrefix}{Environment.ProcessId}-{n}-{label}");
+        RunDirectory = Path.Combine(RunDirectoryParent, name);
         _environment = new Dictionary<string, string>
         {
             ["STRONGSWAN_CONF"] = ConfPath,
@@ -115,8 +115,9 @@ public sealed class StrongSwanInstance : IAsyncDisposable
 
             return instance;
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
+        catch (Exception e)
         {
+            // Whatever failed (no ip, a bad config, charon exiting), stop what was started and keep the evidence.
             string report = instance.Report();
             await instance.DisposeAsync();
             throw new InvalidOperationException($"strongSwan '{instance.Label}' did not start: {e.Message}\n{report}", e);
@@ -295,6 +296,38 @@ public sealed class StrongSwanInstance : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
+    }
+
+    /// <summary>The temporary directory, or /tmp when its path is long (a unix socket path has at most 107 bytes).</summary>
+    private static string RunDirectoryParent => Path.GetTempPath() is { Length: < 40 } temp ? temp : "/tmp";
+
+    private const string RunDirectoryPrefix = "ipsecfw-sw";
+
+    /// <summary>Deletes run directories left by test processes that no longer run (a killed test host); true when done.</summary>
+    private static bool SweepStaleRunDirectories()
+    {
+        if (Environment.GetEnvironmentVariable("IPSECFW_INTEROP_KEEP") is not null)
+        {
+            return true;
+        }
+
+        foreach (string dir in Directory.GetDirectories(RunDirectoryParent, RunDirectoryPrefix + "*"))
+        {
+            string name = Path.GetFileName(dir);
+            string digits = new([.. name[RunDirectoryPrefix.Length..].TakeWhile(char.IsAsciiDigit)]);
+            if (int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>left, nat or right from the namespace's role suffix (see <see cref="NetnsTopology"/>).</summary>

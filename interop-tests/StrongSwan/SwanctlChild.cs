@@ -22,6 +22,9 @@ public sealed record SwanctlChild(string Name, string LocalTs, string RemoteTs)
     /// <summary><c>life_time</c>; null for strongSwan's default (rekey_time + 10%).</summary>
     public string? LifeTime { get; init; }
 
+    /// <summary><c>rand_time</c>: the random jitter subtracted from rekey_time; <c>0s</c> for a deterministic rekey.</summary>
+    public string? RandTime { get; init; }
+
     /// <summary><c>start_action</c>: none, trap or start.</summary>
     public string StartAction { get; init; } = "none";
 
@@ -40,6 +43,7 @@ public sealed record SwanctlChild(string Name, string LocalTs, string RemoteTs)
         w.Value("esp_proposals", EspProposals);
         w.Value("rekey_time", RekeyTime);
         w.Value("life_time", LifeTime);
+        w.Value("rand_time", RandTime);
         w.Value("start_action", StartAction);
         w.Value("dpd_action", DpdAction);
         foreach (KeyValuePair<string, string> kv in Extra)

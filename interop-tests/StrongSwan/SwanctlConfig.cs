@@ -54,6 +54,15 @@ public sealed record SwanctlConfig
     public SwanctlConfig WithChild(Func<SwanctlChild, SwanctlChild> change) =>
         WithConnection(c => c with { Children = [change(c.Children.Single())] });
 
+    /// <summary>A copy with these credential files (e.g. <see cref="TestPki.SwanctlFiles"/>).</summary>
+    public SwanctlConfig WithFiles(IReadOnlyList<SwanctlFile> files) => this with { Files = files };
+
+    /// <summary>A copy with these shared secrets.</summary>
+    public SwanctlConfig WithSecrets(params SwanctlSecret[] secrets) => this with { Secrets = secrets };
+
+    /// <summary>A copy with these virtual IP pools.</summary>
+    public SwanctlConfig WithPools(params SwanctlPool[] pools) => this with { Pools = pools };
+
     /// <summary>The text of swanctl.conf.</summary>
     public string Render()
     {

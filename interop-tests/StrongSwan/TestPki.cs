@@ -46,7 +46,10 @@ public sealed class TestPki : IDisposable
     /// <summary>The CA certificate, PEM.</summary>
     public string CaPem { get; }
 
-    /// <summary>A CRL signed by the CA listing every certificate from <see cref="IssueRevoked"/> (valid for a day), PEM.</summary>
+    /// <summary>
+    /// A CRL signed by the CA listing every certificate from <see cref="IssueRevoked"/> (valid for a day), PEM. Each read
+    /// signs a new one (same entries, a different ECDSA signature): read it once per use.
+    /// </summary>
     public string CrlPem
     {
         get
