@@ -176,6 +176,12 @@ public sealed partial class PolicySnapshot
 
         foreach (AddressRange range in addresses.Ranges)
         {
+            // An IPv6 selector never takes IPv4 addresses, although ::/0 spans their mapped form (RFC 4291 2.5.5.2).
+            if (!ts.IsIPv4 && IpAddressCodec.IsIPv4(range.First) && IpAddressCodec.IsIPv4(range.Last))
+            {
+                continue;
+            }
+
             if (ts.TryIntersect(new TrafficSelectorRange(protocol, firstPort, lastPort, range.First, range.Last), out TrafficSelectorRange part))
             {
                 output.Add(part);
