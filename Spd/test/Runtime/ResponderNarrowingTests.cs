@@ -121,7 +121,7 @@ public sealed class ResponderNarrowingTests
         Assert.False(n.Initiator[0].IsIPv4);
 
         // An IPv4 TSi never meets the IPv6 part of a group.
-        Assert.False(s_srv.NarrowResponder(null, [Ts(6, 0, 65535, "198.51.100.1", "198.51.100.1")], [s_anyV6]).IsAcceptable);
+        Assert.False(s_srv.NarrowResponder(null, [Ts(6, 0, 65535, "198.18.200.1", "198.18.200.1")], [s_anyV6]).IsAcceptable);
     }
 
     [Fact]
