@@ -51,6 +51,7 @@ public sealed partial class ConnectionTable
     private readonly int _slotMask;
     private readonly int _shardCapacity;
     private readonly FlowHash _hash;
+    private readonly long[] _timeoutByState;
     private long _droppedFull;
     private long _droppedNotInitial;
     private long _invalid;
@@ -67,6 +68,12 @@ public sealed partial class ConnectionTable
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, 1 << 26);
         Timeouts = timeouts ?? ConntrackTimeouts.Default;
+        _timeoutByState = new long[Enum.GetValues<ConnectionState>().Length];
+        for (int i = 0; i < _timeoutByState.Length; i++)
+        {
+            _timeoutByState[i] = Timeouts.For((ConnectionState)i);
+        }
+
         _hash = hash;
         int shards = (int)Math.Clamp(BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, capacity / MinEntriesPerShard)), 1, MaxShards);
         if (shards > capacity / MinEntriesPerShard)
@@ -215,7 +222,7 @@ public sealed partial class ConnectionTable
             e.Hash = (uint)hash;
             e.Bits = locallyInitiated ? LocallyInitiatedBit : (byte)0;
             e.State = InitialState(flow.Protocol);
-            e.ExpiresAt = now + Timeouts.For(e.State);
+            e.ExpiresAt = now + _timeoutByState[(int)e.State];
             e.PolicyVersion = admission.PolicyVersion;
             e.RuleIndex = admission.RuleIndex;
             e.Action = admission.Action;
@@ -329,7 +336,7 @@ public sealed partial class ConnectionTable
         }
 
         e.State = next;
-        e.ExpiresAt = now + Timeouts.For(next);
+        e.ExpiresAt = now + _timeoutByState[(int)next];
         return reply ? ConntrackResult.Reply : ConntrackResult.Original;
     }
 
