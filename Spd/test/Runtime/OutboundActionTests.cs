@@ -68,7 +68,11 @@ public sealed class OutboundActionTests
     {
         Dictionary<string, TestHost> hosts = new()
         {
-            ["gateway"] = s_gateway, ["host1"] = s_host1, ["host2"] = s_host2, ["old"] = s_old, ["outsider"] = s_outsider,
+            ["gateway"] = s_gateway,
+            ["host1"] = s_host1,
+            ["host2"] = s_host2,
+            ["old"] = s_old,
+            ["outsider"] = s_outsider,
         };
         PolicySnapshot local = At(figure == 1 ? PaperFigures.Figure1 : PaperFigures.Figure2, hosts[from]);
         OutboundDecision d = local.DecideOutboundAction(Flow(hosts[from], hosts[to], service));
