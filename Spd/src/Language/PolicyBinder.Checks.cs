@@ -177,16 +177,47 @@ internal sealed partial class PolicyBinder
 
     private void WarnShadowed(List<CompiledRule> rules)
     {
+        // Only an earlier rule whose service covers the later rule's first service entry can shadow it, and such a
+        // rule matches that entry's protocol and first port: the protocol/port index gives exactly those candidates,
+        // so a policy of rules on distinct services is checked in about linear time rather than all pairs.
+        var index = new RuleIndex(rules);
         for (int j = 1; j < rules.Count; j++)
         {
-            for (int i = 0; i < j; i++)
+            if (rules[j].Service.Length == 0)
             {
-                if (Covers(rules[i], rules[j]))
+                continue;
+            }
+
+            ServicePort first = rules[j].Service[0];
+            int shadowing = -1;
+            if (first.AnyProtocol)
+            {
+                for (int i = 0; i < j && shadowing < 0; i++)
                 {
-                    _diagnostics.Warning(rules[j].Span,
-                        $"rule can never match: the rule on line {rules[i].Line} already matches everything it does");
-                    break;
+                    shadowing = Covers(rules[i], rules[j]) ? i : -1;
                 }
+            }
+            else
+            {
+                foreach (int i in index.Candidates(first.Protocol, first.FirstPort))
+                {
+                    if (i >= j)
+                    {
+                        break;
+                    }
+
+                    if (Covers(rules[i], rules[j]))
+                    {
+                        shadowing = i;
+                        break;
+                    }
+                }
+            }
+
+            if (shadowing >= 0)
+            {
+                _diagnostics.Warning(rules[j].Span,
+                    $"rule can never match: the rule on line {rules[shadowing].Line} already matches everything it does");
             }
         }
     }
@@ -200,7 +231,13 @@ internal sealed partial class PolicyBinder
 
         foreach (ServicePort s in later.Service)
         {
-            if (!earlier.Service.Any(e => e.Covers(s)))
+            bool covered = false;
+            foreach (ServicePort e in earlier.Service)
+            {
+                covered |= e.Covers(s);
+            }
+
+            if (!covered)
             {
                 return false;
             }

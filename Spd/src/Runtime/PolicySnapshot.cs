@@ -28,6 +28,7 @@ public sealed partial class PolicySnapshot
     private readonly CompiledGroup[] _groups;
     private readonly CompiledRule[] _rules;
     private readonly PeerGrant? _self;
+    private readonly AddressSet? _selfAddresses;
     private readonly RuleIndex _inbound;
     private readonly RuleIndex _outbound;
 
@@ -46,7 +47,7 @@ public sealed partial class PolicySnapshot
         _outbound = new RuleIndex([.. outbound.Select(i => rules[i])]);
     }
 
-    private PolicySnapshot(PolicySnapshot parent, PeerGrant self, int[] inbound, int[] outbound)
+    private PolicySnapshot(PolicySnapshot parent, PeerGrant self, AddressSet selfAddresses, int[] inbound, int[] outbound)
     {
         Version = parent.Version;
         _groupTable = parent._groupTable;
@@ -54,6 +55,7 @@ public sealed partial class PolicySnapshot
         _rules = parent._rules;
         DefaultVerdict = parent.DefaultVerdict;
         _self = self;
+        _selfAddresses = selfAddresses;
         InboundRules = inbound;
         OutboundRules = outbound;
         _inbound = new RuleIndex([.. inbound.Select(i => _rules[i])]);
@@ -128,7 +130,7 @@ public sealed partial class PolicySnapshot
         bool Holds(int group) => group >= 0 && (grant.Contains(group) || _groups[group].Addresses.Overlaps(mine));
         int[] inbound = [.. _rules.Where(r => Holds(r.Destination)).Select(r => r.Index)];
         int[] outbound = [.. _rules.Where(r => Holds(r.Source)).Select(r => r.Index)];
-        return new PolicySnapshot(this, grant, inbound, outbound);
+        return new PolicySnapshot(this, grant, mine, inbound, outbound);
     }
 
     /// <summary>
