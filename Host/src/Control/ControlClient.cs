@@ -28,6 +28,7 @@ public static class ControlClient
                 {
                     SocketError.AccessDenied => $"permission denied on the control socket '{socketPath}' (run as root)",
                     SocketError.ConnectionRefused => $"no daemon is listening on the control socket '{socketPath}'",
+                    SocketError.TryAgain or SocketError.WouldBlock => $"the daemon is too busy to accept a connection on '{socketPath}'; try again",
                     _ => $"cannot connect to the control socket '{socketPath}': {e.Message}",
                 }, e);
         }

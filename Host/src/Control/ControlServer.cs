@@ -41,6 +41,9 @@ public sealed class ControlServer : IAsyncDisposable
         _slots = new SemaphoreSlim(maxClients, maxClients);
     }
 
+    /// <summary>The listen backlog.</summary>
+    public const int Backlog = 128;
+
     /// <summary>How long a client may stay silent (or take to finish a frame) before it is closed.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -78,7 +81,8 @@ public sealed class ControlServer : IAsyncDisposable
                 File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
 
-            listener.Listen(_maxClients * 2);
+            // A generous backlog: clients beyond the limit are accepted and told "busy" instead of failing to connect.
+            listener.Listen(Backlog);
         }
         catch (SocketException e)
         {

@@ -37,6 +37,9 @@ public static class DaemonHost
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(config.Logging.Level);
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        // The host logs a failed start with the exception's stack trace; 'ipsecfw run' prints the plain reason itself.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Logging.AddSimpleConsole(o =>
         {
             // One line per record, no colours: readable in a terminal and in the journal alike. Under systemd,
