@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace IpsecFw.Host.Daemon;
 
-/// <summary>The daemon's log records, with stable event ids (1xxx control socket, 2xxx policy, 3xxx lifecycle).</summary>
+/// <summary>The daemon's log records, with stable event ids (1000s: control socket, 2000s: policy, 3000s: lifecycle).</summary>
 internal static partial class HostLog
 {
     [LoggerMessage(1000, LogLevel.Information, "Control socket listening on {Path}")]
