@@ -202,6 +202,43 @@ public sealed class ControlServerTests : IAsyncLifetime
         AssertStillServing();
     }
 
+    [Fact]
+    public void The_cli_prints_sas_as_text()
+    {
+        (int code, string output, string error) = CliRunner.Run("sas", "--socket", SocketPath);
+        Assert.Equal(0, code);
+        Assert.Equal(string.Empty, error);
+        Assert.Equal(
+            """
+            gw: established, 198.18.0.2:4500, CN=gw.example.com,O=Example, aes256gcm16-prfsha384-x25519, SPIs 0011223344556677_i 8899aabbccddeeff_r, established 2026-01-02 03:04:05Z
+              child: installed, tunnel, aes256gcm16-esn, SPIs c0000001_in c0000002_out, in 1234 bytes/10 packets, out 5678 bytes/20 packets, 2 drops, 198.18.1.0/24 === 198.18.2.0/24
+
+            """, output);
+    }
+
+    [Fact]
+    public void The_cli_prints_status_as_text_and_json()
+    {
+        (int code, string output, _) = CliRunner.Run("status", "--socket", SocketPath);
+        Assert.Equal(0, code);
+        Assert.StartsWith("ipsecfw 9.9.9, pid 0, up 0s", output, StringComparison.Ordinal);
+        Assert.Contains("\nesp:      drops.replay 3\n", output, StringComparison.Ordinal);
+        Assert.Contains("\nike:      no IKE engine runs in this daemon yet (0 SAs)\n", output, StringComparison.Ordinal);
+
+        (code, output, _) = CliRunner.Run("status", "--json", "--socket", SocketPath);
+        Assert.Equal(0, code);
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.Equal(3, json.RootElement.GetProperty("counters").GetProperty("esp").GetProperty("drops.replay").GetInt64());
+    }
+
+    [Fact]
+    public void The_cli_reports_a_daemon_error_with_exit_code_3()
+    {
+        (int code, _, string error) = CliRunner.Run("reload", "--socket", SocketPath);
+        Assert.Equal(3, code);
+        Assert.Equal("ipsecfw: the daemon says: unknown command 'reload'\n", error);
+    }
+
     private void AssertStillServing()
     {
         using var client = new RawClient(SocketPath);
