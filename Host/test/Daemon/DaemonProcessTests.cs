@@ -157,7 +157,8 @@ public sealed class DaemonProcessTests : IDisposable
 
     private static void Signal(int pid, string signal)
     {
-        using Process kill = Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        // The shell's built-in kill: no dependency on procps.
+        using Process kill = Process.Start("/bin/sh", ["-c", $"kill -{signal} {pid.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]);
         kill.WaitForExit();
         Assert.Equal(0, kill.ExitCode);
     }
