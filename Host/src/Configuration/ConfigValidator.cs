@@ -1,0 +1,385 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace IpsecFw.Host.Configuration;
+
+/// <summary>
+/// The meaning checks of a configuration that has the right shape: addresses, prefixes, ranges, names, references,
+/// proposals and the files it names (which must exist and, for certificates, parse). Key files are opened to see that
+/// they can be read, never printed or logged. Each problem is added with its JSON path.
+/// </summary>
+internal sealed class ConfigValidator(HostConfig config, List<ConfigError> errors)
+{
+    /// <summary>The smallest and largest TUN MTU accepted.</summary>
+    public const int MinMtu = 576, MaxMtu = 9000;
+
+    public void Validate()
+    {
+        ValidateIdentity();
+        ValidateTrust();
+        ValidatePools();
+        ValidatePeers();
+        ValidateTun();
+        ValidatePolicy();
+        ValidateControl();
+    }
+
+    private void ValidateIdentity()
+    {
+        if (config.Identity is not { } id)
+        {
+            return;
+        }
+
+        CertificateFile(id.Certificate, "identity.certificate");
+        ReadableFile(id.Key, "identity.key");
+        for (int i = 0; i < id.Intermediates.Count; i++)
+        {
+            CertificateFile(id.Intermediates[i], $"identity.intermediates[{i}]");
+        }
+    }
+
+    private void ValidateTrust()
+    {
+        bool pubkey = config.Peers.Any(p => p.Auth == PeerAuth.Pubkey);
+        if (config.Trust is not { } trust)
+        {
+            if (pubkey)
+            {
+                Error("trust", "required when a peer uses pubkey authentication (give at least one trust anchor)");
+            }
+
+            return;
+        }
+
+        if (pubkey && trust.Anchors.Count == 0)
+        {
+            Error("trust.anchors", "at least one trust anchor is needed when a peer uses pubkey authentication");
+        }
+
+        for (int i = 0; i < trust.Anchors.Count; i++)
+        {
+            CertificateFile(trust.Anchors[i], $"trust.anchors[{i}]");
+        }
+
+        for (int i = 0; i < trust.Crls.Count; i++)
+        {
+            ReadableFile(trust.Crls[i], $"trust.crls[{i}]");
+        }
+
+        if (trust.Revocation == RevocationPolicy.Required && trust.Crls.Count == 0)
+        {
+            Error("trust.revocation", "'required' needs at least one CRL in trust.crls");
+        }
+    }
+
+    private void ValidatePools()
+    {
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var prefixes = new List<(IpPrefix Prefix, int Index)>();
+        for (int i = 0; i < config.Pools.Count; i++)
+        {
+            PoolOptions pool = config.Pools[i];
+            string at = $"pools[{i}]";
+            Name(pool.Name, at + ".name", "pool", names, i, "pools");
+            if (!IpPrefix.TryParse(pool.Prefix, out IpPrefix prefix))
+            {
+                Error(at + ".prefix", $"'{pool.Prefix}' is not a prefix (ADDRESS/LENGTH)");
+            }
+            else if (!prefix.IsNetwork)
+            {
+                Error(at + ".prefix", $"'{pool.Prefix}' has host bits set; did you mean '{prefix.Network}/{prefix.Length}'?");
+            }
+            else
+            {
+                foreach ((IpPrefix other, int j) in prefixes)
+                {
+                    if (prefix.Overlaps(other))
+                    {
+                        Error(at + ".prefix", $"{prefix} overlaps pools[{j}] ({other})");
+                    }
+                }
+
+                prefixes.Add((prefix, i));
+            }
+
+            for (int k = 0; k < pool.Dns.Count; k++)
+            {
+                Address(pool.Dns[k], $"{at}.dns[{k}]");
+            }
+        }
+    }
+
+    private void ValidatePeers()
+    {
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < config.Peers.Count; i++)
+        {
+            PeerOptions peer = config.Peers[i];
+            string at = $"peers[{i}]";
+            Name(peer.Name, at + ".name", "peer", names, i, "peers");
+            if (peer.Address is not null)
+            {
+                Address(peer.Address, at + ".address");
+            }
+            else if (peer.StartAction != StartAction.None)
+            {
+                Error(at + ".startAction", $"'{KebabEnum.Format(peer.StartAction)}' needs an address to initiate to");
+            }
+
+            Port(peer.Port, at + ".port");
+            if (peer.RemoteId is { } remoteId && string.IsNullOrWhiteSpace(remoteId))
+            {
+                Error(at + ".remoteId", "is empty; leave it out to accept any identity the trust anchors vouch for");
+            }
+
+            if (peer.Auth == PeerAuth.Psk)
+            {
+                if (peer.PskFile is null)
+                {
+                    Error(at + ".pskFile", "required with \"auth\": \"psk\"");
+                }
+                else
+                {
+                    ReadableFile(peer.PskFile, at + ".pskFile");
+                }
+            }
+            else if (peer.PskFile is not null)
+            {
+                Error(at + ".pskFile", "given, but \"auth\" is \"pubkey\"; set \"auth\": \"psk\" or remove it");
+            }
+
+            Proposals(peer, at);
+            Dpd(peer.Dpd, at + ".dpd");
+            for (int k = 0; k < peer.LocalSubnets.Count; k++)
+            {
+                Prefix(peer.LocalSubnets[k], $"{at}.localSubnets[{k}]");
+            }
+
+            for (int k = 0; k < peer.RemoteSubnets.Count; k++)
+            {
+                Prefix(peer.RemoteSubnets[k], $"{at}.remoteSubnets[{k}]");
+            }
+
+            if (peer.Pool is { } pool && !config.Pools.Any(p => p.Name == pool))
+            {
+                Error(at + ".pool", $"no pool is named '{pool}'" + Suggest(pool, config.Pools.Select(p => p.Name)));
+            }
+
+            if (peer.Pool is not null && peer.RequestAddress)
+            {
+                Error(at + ".requestAddress", "a peer either gets addresses from a pool (gateway side) or requests one (client side), not both");
+            }
+        }
+    }
+
+    private void Proposals(PeerOptions peer, string at)
+    {
+        if (peer.Ike.Count == 0)
+        {
+            Error(at + ".ike", "needs at least one proposal");
+        }
+
+        for (int k = 0; k < peer.Ike.Count; k++)
+        {
+            if (!ProposalParser.TryParseIke(peer.Ike[k], out _, out string? why))
+            {
+                Error($"{at}.ike[{k}]", $"'{peer.Ike[k]}' is not an IKE proposal: {why}");
+            }
+        }
+
+        if (peer.Esp.Count == 0)
+        {
+            Error(at + ".esp", "needs at least one proposal");
+        }
+
+        for (int k = 0; k < peer.Esp.Count; k++)
+        {
+            if (!ProposalParser.TryParseEsp(peer.Esp[k], out _, out string? why))
+            {
+                Error($"{at}.esp[{k}]", $"'{peer.Esp[k]}' is not an ESP proposal: {why}");
+            }
+        }
+    }
+
+    private void Dpd(DpdOptions dpd, string at)
+    {
+        if (dpd.IntervalSeconds is < 0 or > 3600)
+        {
+            Error(at + ".intervalSeconds", $"{dpd.IntervalSeconds} is out of range (0 to 3600; 0 disables)");
+        }
+        else if (dpd.IntervalSeconds > 0 && (dpd.TimeoutSeconds < dpd.IntervalSeconds || dpd.TimeoutSeconds > 86400))
+        {
+            Error(at + ".timeoutSeconds", $"{dpd.TimeoutSeconds} is out of range ({dpd.IntervalSeconds}, the interval, to 86400)");
+        }
+    }
+
+    private void ValidateTun()
+    {
+        if (config.Tun is not { } tun)
+        {
+            return;
+        }
+
+        if (tun.Name.Length is 0 or > 15 || tun.Name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c) || c > '~'))
+        {
+            Error("tun.name", $"'{tun.Name}' is not an interface name (1 to 15 ASCII characters, no '/', ':' or spaces)");
+        }
+
+        if (tun.Mtu is < MinMtu or > MaxMtu)
+        {
+            Error("tun.mtu", $"{tun.Mtu} is out of range ({MinMtu} to {MaxMtu})");
+        }
+
+        for (int k = 0; k < tun.Addresses.Count; k++)
+        {
+            Prefix(tun.Addresses[k], $"tun.addresses[{k}]");
+        }
+    }
+
+    private void ValidatePolicy()
+    {
+        PolicyOptions policy = config.Policy;
+        if ((policy.Source is null) == (policy.Bundle is null))
+        {
+            Error("policy", "give exactly one of 'source' (a policy file compiled at start) and 'bundle' (a signed bundle)");
+            return;
+        }
+
+        if (policy.Source is not null)
+        {
+            ReadableFile(policy.Source, "policy.source");
+            if (policy.SignerKey is not null || policy.StateDirectory is not null)
+            {
+                Error("policy", "'signerKey' and 'stateDirectory' belong to 'bundle'; a 'source' policy is not signed");
+            }
+
+            return;
+        }
+
+        if (policy.SignerKey is null)
+        {
+            Error("policy.signerKey", "required with 'bundle': the signer's public key file");
+        }
+        else
+        {
+            ReadableFile(policy.SignerKey, "policy.signerKey");
+        }
+
+        if (policy.StateDirectory is null)
+        {
+            Error("policy.stateDirectory", "required with 'bundle': the directory that keeps the last good bundle");
+        }
+        else if (File.Exists(config.ResolvePath(policy.StateDirectory)))
+        {
+            Error("policy.stateDirectory", $"'{policy.StateDirectory}' is a file, not a directory");
+        }
+    }
+
+    private void ValidateControl()
+    {
+        if (!config.Control.Socket.StartsWith('/'))
+        {
+            Error("control.socket", $"'{config.Control.Socket}' is not an absolute path");
+        }
+        else if (Encoding.UTF8.GetByteCount(config.Control.Socket) > 107)
+        {
+            Error("control.socket", "is longer than the 107 bytes a Unix socket path can hold");
+        }
+
+        if (config.Control.MaxClients is < 1 or > 64)
+        {
+            Error("control.maxClients", $"{config.Control.MaxClients} is out of range (1 to 64)");
+        }
+    }
+
+    private void Name(string name, string at, string what, Dictionary<string, int> seen, int index, string list)
+    {
+        if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        {
+            Error(at, $"'{name}' is not a {what} name (1 to 64 letters, digits, '.', '_' or '-')");
+        }
+        else if (!seen.TryAdd(name, index))
+        {
+            Error(at, $"duplicate {what} name '{name}' (also {list}[{seen[name]}])");
+        }
+    }
+
+    private void Address(string text, string at)
+    {
+        if (!IpPrefix.TryParseAddress(text, out _))
+        {
+            Error(at, $"'{text}' is not an IP address");
+        }
+    }
+
+    private void Prefix(string text, string at)
+    {
+        if (!IpPrefix.TryParse(text, out _))
+        {
+            Error(at, $"'{text}' is not a prefix (ADDRESS/LENGTH)");
+        }
+    }
+
+    private void Port(int port, string at)
+    {
+        if (port is < 1 or > 65535)
+        {
+            Error(at, $"{port} is not a port (1 to 65535)");
+        }
+    }
+
+    private bool ReadableFile(string path, string at)
+    {
+        string full = config.ResolvePath(path);
+        if (Directory.Exists(full))
+        {
+            Error(at, $"'{path}' is a directory, not a file");
+            return false;
+        }
+
+        if (!File.Exists(full))
+        {
+            Error(at, $"'{path}' does not exist");
+            return false;
+        }
+
+        try
+        {
+            using FileStream stream = File.OpenRead(full);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Error(at, $"'{path}' cannot be read ({e.GetType().Name})");
+            return false;
+        }
+    }
+
+    private void CertificateFile(string path, string at)
+    {
+        if (!ReadableFile(path, at))
+        {
+            return;
+        }
+
+        try
+        {
+            byte[] bytes = File.ReadAllBytes(config.ResolvePath(path));
+            string text = Encoding.ASCII.GetString(bytes);
+            using X509Certificate2 certificate = text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal)
+                ? X509Certificate2.CreateFromPem(text)
+                : X509CertificateLoader.LoadCertificate(bytes);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            Error(at, $"'{path}' is not an X.509 certificate (PEM or DER)");
+        }
+    }
+
+    private static string Suggest(string word, IEnumerable<string> candidates) =>
+        Suggestions.Closest(word, candidates) is { } s ? $"; did you mean '{s}'?" : string.Empty;
+
+    private void Error(string path, string message) => errors.Add(new ConfigError(path, message));
+}

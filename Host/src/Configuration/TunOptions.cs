@@ -1,0 +1,14 @@
+namespace IpsecFw.Host.Configuration;
+
+/// <summary>The TUN device protected traffic enters and leaves through.</summary>
+public sealed class TunOptions
+{
+    /// <summary>The interface name (at most 15 bytes).</summary>
+    public string Name { get; set; } = "ipsecfw0";
+
+    /// <summary>The MTU, 576 to 9000 (IPv6 needs at least 1280 on the device).</summary>
+    public int Mtu { get; set; } = 1400;
+
+    /// <summary>Addresses with prefix length, e.g. <c>198.18.10.1/24</c>.</summary>
+    public IReadOnlyList<string> Addresses { get; set; } = [];
+}

@@ -1,0 +1,70 @@
+using IpsecFw.Esp.DataPath;
+using IpsecFw.Esp.Sa;
+using IpsecFw.Host.Configuration;
+using IpsecFw.Host.Control;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace IpsecFw.Host.Daemon;
+
+/// <summary>
+/// Builds the daemon (<c>ipsecfw run</c>): a generic host with systemd integration (Type=notify readiness, the journald
+/// console format under systemd), logs on standard error, and the hosted services in start order: policy, signals,
+/// control socket. The IKE engine plugs in by registering its <see cref="ISaSource"/> and <see cref="IStatusSource"/>
+/// in the <c>configureServices</c> callback of <see cref="Build"/> (until then the daemon uses <see cref="EmptySaSource"/>).
+/// </summary>
+public static class DaemonHost
+{
+    /// <summary>How long a stop may take before the host gives up on the services.</summary>
+    public static TimeSpan ShutdownTimeout { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Builds the host for a validated configuration.</summary>
+    public static IHost Build(string configPath, HostConfig config, Action<IServiceCollection>? configureServices = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            Args = [],
+            ContentRootPath = config.BaseDirectory,
+            ApplicationName = "ipsecfw",
+        });
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(config.Logging.Level);
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        // The host logs a failed start with the exception's stack trace; 'ipsecfw run' prints the plain reason itself.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            // One line per record, no colours: readable in a terminal and in the journal alike. Under systemd,
+            // AddSystemd switches the formatter to the journald one (priority prefixes, no timestamps).
+            o.SingleLine = true;
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+
+        IServiceCollection services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new DaemonState(configPath, config, TimeProvider.System.GetUtcNow()));
+        services.AddSingleton<PolicyService>();
+        services.AddSingleton<Reloader>();
+        services.AddSingleton(_ => new EspSaTable());
+        services.AddSingleton<DataPathCounters>();
+        services.AddSingleton<IStatusSource, EspStatusSource>();
+        services.AddSingleton<IStatusSource, DataPathStatusSource>();
+        services.AddSingleton<IControlHandler, ControlCommandHandler>();
+        configureServices?.Invoke(services);
+        services.TryAddSingleton<ISaSource, EmptySaSource>();
+        services.AddHostedService<PolicyHostedService>();
+        services.AddHostedService<SignalService>();
+        services.AddHostedService<ControlSocketService>();
+        return builder.Build();
+    }
+}

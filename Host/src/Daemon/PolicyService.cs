@@ -1,0 +1,214 @@
+using IpsecFw.Host.Configuration;
+using IpsecFw.Host.Control;
+using IpsecFw.Spd.Distribution;
+using IpsecFw.Spd.Language;
+using IpsecFw.Spd.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace IpsecFw.Host.Daemon;
+
+/// <summary>
+/// Holds the policy the daemon enforces and replaces it on reload, never with something worse:
+/// <list type="bullet">
+/// <item><c>policy.source</c>: the file is compiled; when it does not compile the running policy stays and every
+/// diagnostic is logged.</item>
+/// <item><c>policy.bundle</c>: the last good bundle is loaded from <c>policy.stateDirectory</c> (<see cref="BundleStore"/>),
+/// then the bundle file, when it differs, is verified and stored (<see cref="BundleStore.Accept"/>); a refused bundle
+/// (bad signature, rollback, expired, does not compile...) leaves the last good one running, with the reason logged and
+/// shown in <c>ipsecfw status</c>.</item>
+/// </list>
+/// <see cref="Current"/> is swapped atomically; readers never see a half-made state. Loads are serialised.
+/// </summary>
+public sealed class PolicyService
+{
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _loadLock = new();
+    private PolicyState? _current;
+    private string? _lastError;
+    private long _sourceLoads;
+
+    /// <summary>A service with nothing loaded yet.</summary>
+    public PolicyService(TimeProvider time, ILogger<PolicyService> logger)
+    {
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The policy being enforced, or null before the first successful load.</summary>
+    public PolicyState? Current => Volatile.Read(ref _current);
+
+    /// <summary>Why the last load was refused, or null when it succeeded.</summary>
+    public string? LastError => Volatile.Read(ref _lastError);
+
+    /// <summary>
+    /// Loads (at start) or reloads the policy <paramref name="config"/> names. Returns true when a policy is running
+    /// afterwards (the new one, or the old one kept); false only when there is none at all.
+    /// </summary>
+    public bool Load(HostConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        lock (_loadLock)
+        {
+            string? error = config.Policy.Source is not null ? LoadSource(config) : LoadBundle(config);
+            Volatile.Write(ref _lastError, error);
+            if (error is not null)
+            {
+                HostLog.PolicyRefused(_logger, error);
+            }
+
+            return Current is not null;
+        }
+    }
+
+    /// <summary>The running policy for <c>ipsecfw status</c>.</summary>
+    public PolicyStatus Describe()
+    {
+        PolicyState? state = Current;
+        return state is null
+            ? new PolicyStatus { Origin = "none", LastError = LastError }
+            : new PolicyStatus
+            {
+                Origin = state.Origin,
+                Version = state.Snapshot.Version,
+                Sha256 = state.Sha256,
+                LoadedFrom = state.LoadedFrom,
+                LoadedAt = state.LoadedAt,
+                ExpiresAt = state.ExpiresAt,
+                Rules = state.Snapshot.Rules.Count,
+                LastError = LastError,
+                Warning = state.Warning,
+            };
+    }
+
+    private string? LoadSource(HostConfig config)
+    {
+        string path = config.ResolvePath(config.Policy.Source!);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot read the policy source '{path}': {e.Message}";
+        }
+
+        CompiledPolicy? compiled;
+        CompileResult result;
+        try
+        {
+            compiled = CompiledPolicy.FromSource(text, path, out result);
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+
+        foreach (Diagnostic d in result.Diagnostics)
+        {
+            if (d.IsError)
+            {
+                HostLog.PolicyDiagnostic(_logger, d.Header);
+            }
+            else
+            {
+                HostLog.PolicyWarning(_logger, d.Header);
+            }
+        }
+
+        if (compiled is null)
+        {
+            return $"the policy source '{path}' does not compile ({result.Errors.Count()} errors; see the log or run 'ipsecfw policy check {path}')";
+        }
+
+        if (Current is { Origin: "source" } running && running.Sha256 == compiled.SourceSha256Hex && running.LoadedFrom == path)
+        {
+            HostLog.PolicyUnchanged(_logger, "the source has not changed");
+            return null;
+        }
+
+        long version = Interlocked.Increment(ref _sourceLoads);
+        PolicySnapshot snapshot = compiled.Compile(version, path).Snapshot!;
+        Install(config, new PolicyState("source", snapshot, snapshot, compiled.SourceSha256Hex, path, _time.GetUtcNow(), null, null, null));
+        return null;
+    }
+
+    private string? LoadBundle(HostConfig config)
+    {
+        string bundlePath = config.ResolvePath(config.Policy.Bundle!);
+        string keyPath = config.ResolvePath(config.Policy.SignerKey!);
+        if (!BundlePublicKey.TryReadFile(keyPath, out BundlePublicKey? key, out BundleError? keyError))
+        {
+            return keyError.Message;
+        }
+
+        var store = new BundleStore(config.ResolvePath(config.Policy.StateDirectory!), key, _time);
+        string? error = null;
+        if (Current is null || Current.Origin != "bundle")
+        {
+            BundleVerdict stored = store.Load();
+            if (stored.IsAccepted)
+            {
+                Install(config, FromVerdict(stored, store.BundlePath));
+            }
+            else if (stored.Reason != BundleErrorKind.NoStoredBundle)
+            {
+                error = stored.Error!.Message;
+            }
+        }
+        else
+        {
+            // The store's serial must be known before a new bundle is judged against it.
+            _ = store.Load();
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(bundlePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string why = $"cannot read the bundle '{bundlePath}': {e.Message}";
+            return Current is null ? Join(error, why) : why + "; the last good policy stays";
+        }
+
+        if (Current?.RawBytes is { } running && running.AsSpan().SequenceEqual(bytes))
+        {
+            HostLog.PolicyUnchanged(_logger, $"'{bundlePath}' is the bundle already running");
+            return error;
+        }
+
+        BundleVerdict verdict = store.Accept(bytes);
+        if (!verdict.IsAccepted)
+        {
+            string why = $"the bundle '{bundlePath}' is refused: {verdict.Error!.Message}";
+            return Current is null ? Join(error, why) : why + "; the last good policy stays";
+        }
+
+        Install(config, FromVerdict(verdict, bundlePath));
+        return null;
+    }
+
+    private PolicyState FromVerdict(BundleVerdict verdict, string path)
+    {
+        PolicySnapshot snapshot = verdict.Snapshot!;
+        return new PolicyState("bundle", snapshot, snapshot, verdict.Policy!.SourceSha256Hex, path, _time.GetUtcNow(),
+            verdict.Bundle!.ExpiresAt, verdict.Warning, verdict.Bundle.Encoded.ToArray());
+    }
+
+    private void Install(HostConfig config, PolicyState state)
+    {
+        PolicySnapshot local = state.Snapshot.Specialize(SelfIdentity.From(config), SelfIdentity.Addresses(config));
+        state = state with { Local = local };
+        Volatile.Write(ref _current, state);
+        HostLog.PolicyLoaded(_logger, state.Origin, state.Snapshot.Version, state.Snapshot.Rules.Count, state.Sha256, state.LoadedFrom);
+        if (state.Warning is not null)
+        {
+            HostLog.PolicyWarning(_logger, state.Warning);
+        }
+    }
+
+    private static string Join(string? first, string second) => first is null ? second : first + "; " + second;
+}

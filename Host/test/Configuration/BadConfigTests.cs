@@ -1,0 +1,208 @@
+using IpsecFw.Host.Cli;
+using IpsecFw.Host.Configuration;
+using IpsecFw.Host.Tests.Support;
+
+namespace IpsecFw.Host.Tests.Configuration;
+
+/// <summary>
+/// Each kind of bad configuration gives exactly one error, with its JSON path (or line:column for syntax), and a
+/// non-zero exit of both <c>ipsecfw config check</c> and <c>ipsecfw run</c>. In the JSON, <c>@</c> stands for the test's
+/// directory, which holds <c>p.pol</c> (Figure 1), <c>psk</c>, <c>host.crt</c>/<c>host.key</c>, <c>ca.crt</c> and
+/// <c>garbage.pem</c>.
+/// </summary>
+public sealed class BadConfigTests : IDisposable
+{
+    private const string Policy = "\"policy\": { \"source\": \"p.pol\" }, \"control\": { \"socket\": \"@/run/c.sock\" }";
+    private const string PskPeer = "\"auth\": \"psk\", \"pskFile\": \"psk\"";
+
+    private readonly TempDirectory _dir = new();
+
+    public BadConfigTests()
+    {
+        _dir.Write("p.pol", Figure1.Source);
+        _dir.Write("psk", "not a real secret\n");
+        _dir.Write("garbage.pem", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+        TestCertificates.Write(_dir.Path, "host", "host1.example.com");
+        TestCertificates.Write(_dir.Path, "ca", "Example CA");
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    public static TheoryData<string, string, string> Cases => new()
+    {
+        {
+            "syntax error",
+            "{\n  \"policy\": { \"source\": 'p.pol' }\n}",
+            "2:25: invalid JSON: ''' is an invalid start of a value."
+        },
+        {
+            "unknown key (typo)",
+            "{ " + Policy + ", \"peers\": [ { \"name\": \"gw\", \"adress\": \"198.18.0.1\", " + PskPeer + " } ] }",
+            "peers[0].adress: unknown key; did you mean 'address'?"
+        },
+        {
+            "missing required key",
+            "{ \"control\": { \"socket\": \"/run/x.sock\" } }",
+            "policy: required key is missing"
+        },
+        {
+            "wrong type",
+            "{ " + Policy + ", \"tun\": { \"mtu\": \"1400\" } }",
+            "tun.mtu: expected an integer, got a string"
+        },
+        {
+            "bad address",
+            "{ " + Policy + ", \"peers\": [ { \"name\": \"a\", \"address\": \"198.18.0.1\", " + PskPeer + " }, { \"name\": \"b\", \"address\": \"300.1.2.3\", " + PskPeer + " } ] }",
+            "peers[1].address: '300.1.2.3' is not an IP address"
+        },
+        {
+            "bad prefix",
+            "{ " + Policy + ", \"tun\": { \"addresses\": [ \"198.18.0.1/33\" ] } }",
+            "tun.addresses[0]: '198.18.0.1/33' is not a prefix (ADDRESS/LENGTH)"
+        },
+        {
+            "unreadable certificate file",
+            "{ " + Policy + ", \"identity\": { \"certificate\": \"garbage.pem\", \"key\": \"host.key\" } }",
+            "identity.certificate: 'garbage.pem' is not an X.509 certificate (PEM or DER)"
+        },
+        {
+            "key file missing",
+            "{ " + Policy + ", \"identity\": { \"certificate\": \"host.crt\", \"key\": \"missing.key\" } }",
+            "identity.key: 'missing.key' does not exist"
+        },
+        {
+            "duplicate peer name",
+            "{ " + Policy + ", \"peers\": [ { \"name\": \"gw\", " + PskPeer + " }, { \"name\": \"gw\", " + PskPeer + " } ] }",
+            "peers[1].name: duplicate peer name 'gw' (also peers[0])"
+        },
+        {
+            "pools overlap",
+            "{ " + Policy + ", \"pools\": [ { \"name\": \"a\", \"prefix\": \"198.19.0.0/24\" }, { \"name\": \"b\", \"prefix\": \"198.19.0.128/25\" } ] }",
+            "pools[1].prefix: 198.19.0.128/25 overlaps pools[0] (198.19.0.0/24)"
+        },
+        {
+            "bad proposal string",
+            "{ " + Policy + ", \"peers\": [ { \"name\": \"gw\", " + PskPeer + ", \"ike\": [ \"aes256gcm16-prfmd5-x25519\" ] } ] }",
+            "peers[0].ike[0]: 'aes256gcm16-prfmd5-x25519' is not an IKE proposal: unknown algorithm 'prfmd5'"
+        },
+        {
+            "ESP proposal without an AEAD",
+            "{ " + Policy + ", \"peers\": [ { \"name\": \"gw\", " + PskPeer + ", \"esp\": [ \"x25519-esn\" ] } ] }",
+            "peers[0].esp[0]: 'x25519-esn' is not an ESP proposal: no AEAD (aes128gcm16, aes256gcm16 or chacha20poly1305)"
+        },
+        {
+            "bad port",
+            "{ " + Policy + ", \"peers\": [ { \"name\": \"gw\", \"address\": \"198.18.0.1\", \"port\": 70000, " + PskPeer + " } ] }",
+            "peers[0].port: 70000 is not a port (1 to 65535)"
+        },
+        {
+            "MTU out of range",
+            "{ " + Policy + ", \"tun\": { \"mtu\": 100 } }",
+            "tun.mtu: 100 is out of range (576 to 9000)"
+        },
+        {
+            "policy source and bundle both",
+            "{ \"policy\": { \"source\": \"p.pol\", \"bundle\": \"p.bundle\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
+            "policy: give exactly one of 'source' (a policy file compiled at start) and 'bundle' (a signed bundle)"
+        },
+        {
+            "policy source and bundle neither",
+            "{ \"policy\": { }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
+            "policy: give exactly one of 'source' (a policy file compiled at start) and 'bundle' (a signed bundle)"
+        },
+        {
+            "socket path not absolute",
+            "{ \"policy\": { \"source\": \"p.pol\" }, \"control\": { \"socket\": \"run/ipsecfw.sock\" } }",
+            "control.socket: 'run/ipsecfw.sock' is not an absolute path"
+        },
+        {
+            "value not among the choices",
+            "{ " + Policy + ", \"peers\": [ { \"name\": \"gw\", " + PskPeer + ", \"startAction\": \"always\" } ] }",
+            "peers[0].startAction: 'always' is not one of 'none', 'trap', 'start'"
+        },
+        {
+            "pool name that does not exist",
+            "{ " + Policy + ", \"pools\": [ { \"name\": \"roads\", \"prefix\": \"198.19.0.0/24\" } ], \"peers\": [ { \"name\": \"rw\", " + PskPeer + ", \"pool\": \"road\" } ] }",
+            "peers[0].pool: no pool is named 'road'; did you mean 'roads'?"
+        },
+        {
+            "psk without its file",
+            "{ " + Policy + ", \"peers\": [ { \"name\": \"gw\", \"auth\": \"psk\" } ] }",
+            "peers[0].pskFile: required with \"auth\": \"psk\""
+        },
+        {
+            "key given twice",
+            "{ \"policy\": { \"source\": \"p.pol\", \"source\": \"p.pol\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
+            "policy.source: this key is given twice"
+        },
+        {
+            "bundle without the signer's key",
+            "{ \"policy\": { \"bundle\": \"p.bundle\", \"stateDirectory\": \"state\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
+            "policy.signerKey: required with 'bundle': the signer's public key file"
+        },
+        {
+            "pubkey peer without trust anchors",
+            "{ " + Policy + ", \"peers\": [ { \"name\": \"gw\", \"address\": \"198.18.0.1\" } ] }",
+            "trust: required when a peer uses pubkey authentication (give at least one trust anchor)"
+        },
+        {
+            "pool prefix with host bits",
+            "{ " + Policy + ", \"pools\": [ { \"name\": \"a\", \"prefix\": \"198.19.0.1/24\" } ] }",
+            "pools[0].prefix: '198.19.0.1/24' has host bits set; did you mean '198.19.0.0/24'?"
+        },
+        {
+            "start action without an address",
+            "{ " + Policy + ", \"peers\": [ { \"name\": \"gw\", " + PskPeer + ", \"startAction\": \"start\" } ] }",
+            "peers[0].startAction: 'start' needs an address to initiate to"
+        },
+        {
+            "IPv4 shorthand is not an address",
+            "{ " + Policy + ", \"pools\": [ { \"name\": \"a\", \"prefix\": \"198.19.0.0/24\", \"dns\": [ \"198.18\" ] } ] }",
+            "pools[0].dns[0]: '198.18' is not an IP address"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Loader_reports_exactly_one_error(string kind, string json, string expected)
+    {
+        string file = _dir.Write("config.json", json.Replace("@", _dir.Path, StringComparison.Ordinal));
+        ConfigLoadResult result = ConfigLoader.Load(file);
+        Assert.False(result.Succeeded, kind);
+        Assert.Equal([expected], result.Errors.Select(e => e.ToString()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Config_check_and_run_exit_with_a_user_error(string kind, string json, string expected)
+    {
+        string file = _dir.Write("config.json", json.Replace("@", _dir.Path, StringComparison.Ordinal));
+        foreach (string[] args in new[] { new[] { "config", "check", file }, new[] { "run", "--config", file } })
+        {
+            (int code, string output, string error) = CliRunner.Run(args);
+            Assert.True(code == ExitCodes.UserError, $"{kind}: {string.Join(' ', args)} exited {code}");
+            Assert.Equal($"{file}: {expected}\n{file}: 1 error\n", error);
+            Assert.Equal(string.Empty, output);
+        }
+    }
+
+    [Fact]
+    public void A_missing_file_is_one_plain_error()
+    {
+        (int code, _, string error) = CliRunner.Run("config", "check", _dir.File("absent.json"));
+        Assert.Equal(ExitCodes.UserError, code);
+        Assert.Equal($"{_dir.File("absent.json")}: does not exist\n{_dir.File("absent.json")}: 1 error\n", error);
+    }
+
+    [Fact]
+    public void Several_errors_are_all_reported()
+    {
+        string file = _dir.Write("config.json",
+            "{ \"policy\": { \"source\": \"p.pol\" }, \"control\": { \"socket\": \"x\" }, \"tun\": { \"mtu\": 1, \"name\": \"a/b\" } }");
+        ConfigLoadResult result = ConfigLoader.Load(file);
+        Assert.Equal(3, result.Errors.Count);
+        Assert.Contains(result.Errors, e => e.Path == "tun.name");
+        Assert.Contains(result.Errors, e => e.Path == "tun.mtu");
+        Assert.Contains(result.Errors, e => e.Path == "control.socket");
+    }
+}
