@@ -41,8 +41,13 @@ public sealed class StrongSwanRekeyNatTests
         if (!weRekey)
         {
             // strongSwan rekeys: CHILD_SA every ~4 s (rand_time 10%), IKE SA every ~7 s; esp with PFS.
-            swConfig = swConfig.WithConnection(c => c with { RekeyTime = "7s" })
-                .WithChild(c => c with { RekeyTime = "4s", LifeTime = "30s", EspProposals = "aes256gcm16-ecp256" });
+            // The IKE SA's hard lifetime is rekey_time + over_time (10% by default): give the rekey room.
+            swConfig = swConfig.WithConnection(c => c with
+                {
+                    RekeyTime = "7s",
+                    Extra = new Dictionary<string, string> { ["over_time"] = "30s", ["rand_time"] = "0s" },
+                })
+                .WithChild(c => c with { RekeyTime = "4s", LifeTime = "30s", RandTime = "0s", EspProposals = "aes256gcm16-ecp256" });
         }
         else
         {
@@ -91,9 +96,11 @@ public sealed class StrongSwanRekeyNatTests
         IkeSa now = Assert.Single(await ours.Engine.SnapshotAsync());
         Assert.NotEqual(first.InitiatorSpi, now.InitiatorSpi);
         Assert.Single(now.Children);
-        IkeSaStatus theirs = Assert.Single(await sw.ListSasAsync());
-        Assert.Equal(now.InitiatorSpi.ToString("x16", System.Globalization.CultureInfo.InvariantCulture), theirs.InitiatorSpi);
-        Assert.Equal("INSTALLED", Assert.Single(theirs.Children).State);
+        // strongSwan keeps a rekeyed CHILD_SA listed as DELETED for a few seconds (delete_rekeyed_delay).
+        (bool settled, IReadOnlyList<IkeSaStatus> sas) = await sw.WaitForSasAsync(
+            l => l.Count == 1 && l[0].Children.Count(c => c.State == "INSTALLED") == 1, TimeSpan.FromSeconds(5));
+        Assert.True(settled, string.Join('\n', sas));
+        Assert.Equal(now.InitiatorSpi.ToString("x16", System.Globalization.CultureInfo.InvariantCulture), sas[0].InitiatorSpi);
         Assert.Equal(1, ours.Installer.Count);
     }
 

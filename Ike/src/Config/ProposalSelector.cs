@@ -69,6 +69,34 @@ public static class ProposalSelector
         return true;
     }
 
+    /// <summary>
+    /// The proposals without key exchange transforms, for the CHILD_SA of IKE_AUTH, which takes its keys from the IKE SA
+    /// (RFC 7296 1.2; a KE transform there would be ignored, and strongSwan answers without one). With
+    /// <paramref name="renumber"/>, proposals that became equal are merged and the rest numbered from 1.
+    /// </summary>
+    public static IReadOnlyList<Proposal> WithoutKeyExchange(IReadOnlyList<Proposal> proposals, bool renumber)
+    {
+        ArgumentNullException.ThrowIfNull(proposals);
+        var result = new List<Proposal>();
+        foreach (Proposal p in proposals)
+        {
+            Proposal stripped = p with { Transforms = [.. p.Transforms.Where(t => t.TransformType != TransformType.KeyExchange)] };
+            if (renumber)
+            {
+                if (result.Any(r => r.Transforms.SequenceEqual(stripped.Transforms)))
+                {
+                    continue;
+                }
+
+                stripped = stripped with { Number = (byte)(result.Count + 1) };
+            }
+
+            result.Add(stripped);
+        }
+
+        return result;
+    }
+
     private static bool TryMatch(Proposal mine, Proposal theirs, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out List<Transform>? transforms)
     {
         transforms = null;

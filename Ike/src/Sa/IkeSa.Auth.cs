@@ -33,7 +33,7 @@ public sealed partial class IkeSa
         _pendingChildSpi = _host.AllocateChildSpi();
         byte[] spi = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(spi, _pendingChildSpi);
-        _sentEspProposals = [.. Config.EspProposals.Select(p => p with { Spi = spi })];
+        _sentEspProposals = [.. ProposalSelector.WithoutKeyExchange(Config.EspProposals, renumber: true).Select(p => p with { Spi = spi })];
         inner.Add(new SaPayload(_sentEspProposals));
         inner.Add(new TsPayload(true, Config.LocalTrafficSelectors));
         inner.Add(new TsPayload(false, Config.RemoteTrafficSelectors));
@@ -135,7 +135,8 @@ public sealed partial class IkeSa
         TsPayload? tsr = m.Inner.OfType<TsPayload>().FirstOrDefault(t => t.Type == PayloadType.TrafficSelectorResponder);
         if (sa is not null && tsi is not null && tsr is not null)
         {
-            if (!ProposalSelector.TrySelect(sa.Proposals, Config.EspProposals, ProtocolId.Esp, out Proposal chosen)
+            if (!ProposalSelector.TrySelect(ProposalSelector.WithoutKeyExchange(sa.Proposals, renumber: false),
+                    ProposalSelector.WithoutKeyExchange(Config.EspProposals, renumber: false), ProtocolId.Esp, out Proposal chosen)
                 || chosen.Spi.Length != 4 || !EspAlgorithms.TryFrom(chosen, out EspAlgorithms? esp, out _))
             {
                 _log.LogWarning("IKE SA {Spi:x16}: no acceptable ESP proposal from {Peer}", LocalSpi, PeerNames.Describe(identity));
