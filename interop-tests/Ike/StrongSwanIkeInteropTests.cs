@@ -101,6 +101,33 @@ public sealed class StrongSwanIkeInteropTests
         Assert.Equal(ourCert.Id, theirs.RemoteId);
     }
 
+    [Theory]
+    [InlineData(PkiKeyType.EcdsaP256, "aes256gcm16-prfsha256-ecp256", "aes256gcm16", "AES_GCM_16", 256, "ECP_256", 256)]
+    [InlineData(PkiKeyType.Rsa3072, "aes128-sha256-modp2048", "aes128gcm16", "AES_CBC", 128, "MODP_2048", 128)]
+    public async Task The_issues_algorithm_scenarios_establish_as_configured(PkiKeyType keyType, string ike, string esp,
+        string encr, int encrBits, string group, int espBits)
+    {
+        Preconditions.SkipUnlessStrongSwan();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        using TestPki pki = TestPki.Create(keyType);
+        TestCertificate ourCert = pki.IssueHost(OurName), theirCert = pki.IssueHost(TheirName);
+        CertificateAuthenticator auth = Certificates(ourCert);
+        await using StrongSwanInstance sw = await StrongSwanInstance.StartAsync(net.Right.Ns,
+            (SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(theirCert), SwanctlAuth.PeerCert(ourCert.Id)) with { Files = pki.SwanctlFiles(theirCert) })
+                .WithConnection(c => c with { Proposals = ike })
+                .WithChild(c => c with { EspProposals = esp }));
+        await using OurIkeEndpoint ours = await OurIkeEndpoint.StartAsync(net.Left, net.Right.InnerSubnet);
+        (var ikeProposals, var espProposals) = IkeSaConfig.ParseProposals(ike, esp);
+        await ours.InitiateAsync(Config(auth, net.Left, net.Right) with { IkeProposals = ikeProposals, EspProposals = espProposals }, net.Right.Underlay);
+        IkeSa? sa = await ours.WaitEstablishedAsync(s_bound);
+        Assert.True(sa is not null, StrongSwanInstance.Reports(ours.Report(), sw));
+        await AssertTunnelAsync(net, ours, sw, weInitiated: true);
+        IkeSaStatus theirs = Assert.Single(await sw.ListSasAsync());
+        Assert.Equal((encr, encrBits, group), (theirs.EncrAlg, theirs.EncrKeySize, theirs.DhGroup));
+        ChildSaStatus child = Assert.Single(theirs.Children);
+        Assert.Equal(("AES_GCM_16", espBits), (child.EncrAlg, child.EncrKeySize));
+    }
+
     [Fact]
     public async Task A_certificate_from_an_unknown_ca_is_refused_with_authentication_failed()
     {

@@ -8,4 +8,7 @@ public enum PkiKeyType
 
     /// <summary>RSA 2048 (PKCS#1 v1.5 signatures with SHA-256); 2048 rather than 3072 keeps key generation short.</summary>
     Rsa2048,
+
+    /// <summary>RSA 3072 (PKCS#1 v1.5 signatures with SHA-256), as the IKE issue's scenario 3 asks.</summary>
+    Rsa3072,
 }

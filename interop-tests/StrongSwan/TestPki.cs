@@ -56,7 +56,7 @@ public sealed class TestPki : IDisposable
         {
             DateTimeOffset now = _time.GetUtcNow();
             byte[] der = _revoked.Build(Ca, BigInteger.One, now.AddDays(1), HashAlgorithmName.SHA256,
-                KeyType == PkiKeyType.Rsa2048 ? RSASignaturePadding.Pkcs1 : null, now.AddMinutes(-5));
+                KeyType != PkiKeyType.EcdsaP256 ? RSASignaturePadding.Pkcs1 : null, now.AddMinutes(-5));
             return PemEncoding.WriteString("X509 CRL", der) + "\n";
         }
     }
@@ -165,9 +165,12 @@ public sealed class TestPki : IDisposable
         return new TestCertificate(name, Dn(name), withKey, withKey.ExportCertificatePem() + "\n", key.ExportPkcs8PrivateKeyPem() + "\n", CaPem);
     }
 
-    private AsymmetricAlgorithm NewKey() => KeyType == PkiKeyType.EcdsaP256
-        ? ECDsa.Create(ECCurve.NamedCurves.nistP256)
-        : RSA.Create(2048);
+    private AsymmetricAlgorithm NewKey() => KeyType switch
+    {
+        PkiKeyType.EcdsaP256 => ECDsa.Create(ECCurve.NamedCurves.nistP256),
+        PkiKeyType.Rsa3072 => RSA.Create(3072),
+        _ => RSA.Create(2048),
+    };
 
     private CertificateRequest Request(string dn, AsymmetricAlgorithm key)
     {
