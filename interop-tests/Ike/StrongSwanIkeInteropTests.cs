@@ -129,6 +129,38 @@ public sealed class StrongSwanIkeInteropTests
     }
 
     [Fact]
+    public async Task StrongSwan_as_gateway_assigns_our_inside_address_by_cp()
+    {
+        Preconditions.SkipUnlessStrongSwan();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        (byte[] psk, SwanctlSecret secret) = Psk();
+        await using StrongSwanInstance sw = await StrongSwanInstance.StartAsync(net.Right.Ns,
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Psk(TheirName), SwanctlAuth.Psk(OurName))
+                .WithConnection(c => c with { Pools = "vips" })
+                .WithChild(c => c with { RemoteTs = "dynamic" })
+                .WithSecrets(secret)
+                .WithPools(new SwanctlPool("vips", "198.19.100.16/28")));
+        await using OurIkeEndpoint ours = await OurIkeEndpoint.StartAsync(net.Left, net.Right.InnerSubnet);
+        using var auth = new PskAuthenticator(psk, IdentityText.Parse(OurName), IdentityText.Parse(TheirName));
+
+        await ours.InitiateAsync(Config(auth, net.Left, net.Right) with { RequestVirtualIp = true }, net.Right.Underlay);
+        IkeSa? sa = await ours.WaitEstablishedAsync(s_bound);
+        Assert.True(sa is not null, StrongSwanInstance.Reports(ours.Report(), sw));
+        IPAddress vip = Assert.Single(sa.VirtualIps);
+        Assert.True(IPNetwork.Parse("198.19.100.16/28").Contains(vip), vip.ToString());
+        TrafficSelector local = Assert.Single(sa.Children[0].LocalSelectors);
+        Assert.Equal((vip, vip), (local.StartAddress, local.EndAddress));
+
+        // The telecommuter's inside address goes on the TUN device and is the source of its corporate traffic.
+        await net.Left.Ns.MustIpAsync("addr", "add", vip + "/32", "dev", OurIkeEndpoint.DeviceName);
+        ProcessResult ping = await net.Left.Ns.PingAsync(vip, net.Right.Inner, count: 3);
+        Assert.True(ping.ExitCode == 0, StrongSwanInstance.Reports(ping, sw) + ours.Report());
+        IkeSaStatus theirs = Assert.Single(await sw.ListSasAsync());
+        Assert.Equal([vip.ToString()], theirs.RemoteVips);
+        Assert.True(Assert.Single(theirs.Children).PacketsIn >= 3);
+    }
+
+    [Fact]
     public async Task A_certificate_from_an_unknown_ca_is_refused_with_authentication_failed()
     {
         Preconditions.SkipUnlessStrongSwan();

@@ -59,6 +59,18 @@ public sealed record IkeSaConfig
     /// <summary>Rekey the IKE SA this long after it was made (RFC 7296 2.18); zero: never by time.</summary>
     public TimeSpan IkeRekeyAfter { get; init; } = TimeSpan.FromHours(4);
 
+    /// <summary>
+    /// Initiator: ask the responder for an inside address and DNS servers by CP (RFC 7296 2.19), proposing TSi as any
+    /// IPv4 address for the responder to narrow to the address it assigns (the telecommuter).
+    /// </summary>
+    public bool RequestVirtualIp { get; init; }
+
+    /// <summary>Responder: the pool that answers CP requests; null refuses them (no address in the reply).</summary>
+    public IAddressPool? AddressPool { get; init; }
+
+    /// <summary>Responder: DNS servers given with an address.</summary>
+    public IReadOnlyList<System.Net.IPAddress> DnsServers { get; init; } = [];
+
     /// <summary>Largest IKE message accepted.</summary>
     public int MaxMessageSize { get; init; } = 64 * 1024;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net;
 using IpsecFw.Ike.Auth;
 using IpsecFw.Ike.Config;
 using IpsecFw.Ike.Crypto;
@@ -15,6 +16,16 @@ public sealed partial class IkeSa
 {
     private uint _pendingChildSpi;
     private IReadOnlyList<Proposal> _sentEspProposals = [];
+    private IPAddress? _leased;
+
+    /// <summary>Initiator: inside addresses the responder assigned by CP (RFC 7296 2.19).</summary>
+    public IReadOnlyList<IPAddress> VirtualIps { get; private set; } = [];
+
+    /// <summary>Initiator: DNS servers the responder named by CP.</summary>
+    public IReadOnlyList<IPAddress> DnsServers { get; private set; } = [];
+
+    /// <summary>Responder: the inside address this SA leased to the peer from the pool, if any.</summary>
+    public IPAddress? LeasedAddress => _leased;
 
     private void SendAuthRequest()
     {
@@ -30,12 +41,19 @@ public sealed partial class IkeSa
         }
 
         inner.Add(auth.Sign(octets, _peerSignatureHashes, Algorithms.Prf));
+        if (Config.RequestVirtualIp)
+        {
+            // RFC 7296 3.15.1: empty attributes ask for an address and DNS servers.
+            inner.Add(new ConfigurationPayload(ConfigurationType.Request,
+                [new ConfigurationAttribute(ConfigurationAttributeType.InternalIp4Address, []), new ConfigurationAttribute(ConfigurationAttributeType.InternalIp4Dns, [])]));
+        }
+
         _pendingChildSpi = _host.AllocateChildSpi();
         byte[] spi = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(spi, _pendingChildSpi);
         _sentEspProposals = [.. ProposalSelector.WithoutKeyExchange(Config.EspProposals, renumber: true).Select(p => p with { Spi = spi })];
         inner.Add(new SaPayload(_sentEspProposals));
-        inner.Add(new TsPayload(true, Config.LocalTrafficSelectors));
+        inner.Add(new TsPayload(true, Config.RequestVirtualIp ? [IkeSaConfig.AnyIpv4] : Config.LocalTrafficSelectors));
         inner.Add(new TsPayload(false, Config.RemoteTrafficSelectors));
         State = IkeSaState.AuthSent;
         SendProtectedRequest(ExchangeType.IkeAuth, inner, "IKE_AUTH", OnAuthResponse);
@@ -68,6 +86,7 @@ public sealed partial class IkeSa
         }
 
         PeerIdentity = identity;
+        ReadConfigurationReply(m.Get<ConfigurationPayload>());
         State = IkeSaState.Established;
         EstablishedAt = _host.Time.GetUtcNow();
         _log.LogInformation("IKE SA {Spi:x16} established with {Peer} at {Remote} ({Algorithms})", LocalSpi, PeerNames.Describe(identity), RemoteEndPoint, Algorithms);
@@ -130,10 +149,33 @@ public sealed partial class IkeSa
         inner.Add(auth.Sign(ours, _peerSignatureHashes, Algorithms.Prf));
 
         ChildSa? child = null;
+        bool addressFailed = false;
+        if (m.Get<ConfigurationPayload>() is { ConfigurationType: ConfigurationType.Request } cp
+            && cp.Attributes.Any(a => a.AttributeType == ConfigurationAttributeType.InternalIp4Address))
+        {
+            _leased = Config.AddressPool?.Acquire(identity!);
+            if (_leased is null)
+            {
+                // RFC 7296 3.15.4: no address, no CHILD_SA.
+                _log.LogWarning("IKE SA {Spi:x16}: no inside address for {Peer} (pool {State})", LocalSpi, PeerNames.Describe(identity),
+                    Config.AddressPool is null ? "not configured" : "exhausted");
+                inner.Add(new NotifyPayload(NotifyType.InternalAddressFailure));
+                addressFailed = true;
+            }
+            else
+            {
+                var reply = new List<ConfigurationAttribute> { new(ConfigurationAttributeType.InternalIp4Address, _leased.GetAddressBytes()) };
+                reply.AddRange(Config.DnsServers.Where(d => d.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                    .Select(d => new ConfigurationAttribute(ConfigurationAttributeType.InternalIp4Dns, d.GetAddressBytes())));
+                inner.Add(new ConfigurationPayload(ConfigurationType.Reply, reply));
+                _log.LogInformation("IKE SA {Spi:x16}: assigned {Address} to {Peer}", LocalSpi, _leased, PeerNames.Describe(identity));
+            }
+        }
+
         SaPayload? sa = m.Get<SaPayload>();
         TsPayload? tsi = m.Inner.OfType<TsPayload>().FirstOrDefault(t => t.Type == PayloadType.TrafficSelectorInitiator);
         TsPayload? tsr = m.Inner.OfType<TsPayload>().FirstOrDefault(t => t.Type == PayloadType.TrafficSelectorResponder);
-        if (sa is not null && tsi is not null && tsr is not null)
+        if (sa is not null && tsi is not null && tsr is not null && !addressFailed)
         {
             if (!ProposalSelector.TrySelect(ProposalSelector.WithoutKeyExchange(sa.Proposals, renumber: false),
                     ProposalSelector.WithoutKeyExchange(Config.EspProposals, renumber: false), ProtocolId.Esp, out Proposal chosen)
@@ -142,7 +184,7 @@ public sealed partial class IkeSa
                 _log.LogWarning("IKE SA {Spi:x16}: no acceptable ESP proposal from {Peer}", LocalSpi, PeerNames.Describe(identity));
                 inner.Add(new NotifyPayload(NotifyType.NoProposalChosen));
             }
-            else if (!_host.TryNarrow(this, tsi.Selectors, tsr.Selectors, out IReadOnlyList<TrafficSelector> narrowedI, out IReadOnlyList<TrafficSelector> narrowedR))
+            else if (!TryNarrowWithLease(tsi.Selectors, tsr.Selectors, out IReadOnlyList<TrafficSelector> narrowedI, out IReadOnlyList<TrafficSelector> narrowedR))
             {
                 _log.LogWarning("IKE SA {Spi:x16}: traffic selectors of {Peer} not acceptable (TS_UNACCEPTABLE)", LocalSpi, PeerNames.Describe(identity));
                 inner.Add(new NotifyPayload(NotifyType.TsUnacceptable));
@@ -173,6 +215,49 @@ public sealed partial class IkeSa
         }
 
         RespondProtected(ExchangeType.IkeAuth, inner);
+    }
+
+    /// <summary>With a leased address, TSi is that address alone (RFC 7296 2.19); TSr as the policy narrows it.</summary>
+    private bool TryNarrowWithLease(IReadOnlyList<TrafficSelector> tsi, IReadOnlyList<TrafficSelector> tsr,
+        out IReadOnlyList<TrafficSelector> narrowedI, out IReadOnlyList<TrafficSelector> narrowedR)
+    {
+        if (_leased is null)
+        {
+            return _host.TryNarrow(this, tsi, tsr, out narrowedI, out narrowedR);
+        }
+
+        var lease = new TrafficSelector(TsType.Ipv4AddressRange, 0, 0, 65535, _leased, _leased);
+        narrowedI = Engine.SelectorNarrowing.Intersect(tsi, [lease]);
+        bool ok = _host.TryNarrow(this, narrowedI, tsr, out _, out narrowedR);
+        return ok && narrowedI.Count > 0 && narrowedR.Count > 0;
+    }
+
+    private void ReadConfigurationReply(ConfigurationPayload? cp)
+    {
+        if (cp is not { ConfigurationType: ConfigurationType.Reply })
+        {
+            return;
+        }
+
+        VirtualIps = [.. cp.Attributes.Where(a => a.AttributeType == ConfigurationAttributeType.InternalIp4Address && a.Value.Length == 4)
+            .Select(a => new IPAddress(a.Value))
+            .Concat(cp.Attributes.Where(a => a.AttributeType == ConfigurationAttributeType.InternalIp6Address && a.Value.Length == 17)
+                .Select(a => new IPAddress(a.Value.AsSpan(0, 16))))];
+        DnsServers = [.. cp.Attributes.Where(a => a.AttributeType == ConfigurationAttributeType.InternalIp4Dns && a.Value.Length == 4)
+            .Select(a => new IPAddress(a.Value))];
+        if (VirtualIps.Count > 0)
+        {
+            _log.LogInformation("IKE SA {Spi:x16}: the responder assigned {Addresses}", LocalSpi, string.Join(", ", VirtualIps));
+        }
+    }
+
+    private void ReleaseLease()
+    {
+        if (_leased is not null)
+        {
+            Config.AddressPool?.Release(_leased);
+            _leased = null;
+        }
     }
 
     private bool Authenticate(IdPayload id, DecryptedMessage m, AuthPayload authPayload, byte[] octets, out PeerIdentity? identity)

@@ -170,6 +170,9 @@ public sealed partial class IkeSa
         n.PeerIdentity = PeerIdentity;
         n.NatLocal = NatLocal;
         n.NatRemote = NatRemote;
+        n._leased = _leased;
+        n.VirtualIps = VirtualIps;
+        n.DnsServers = DnsServers;
         n.State = IkeSaState.Established;
         n.EstablishedAt = _host.Time.GetUtcNow();
         return n;

@@ -262,6 +262,11 @@ public sealed partial class IkeSa : IDisposable
 
         _children.Clear();
         ReleasePendingChildSpi();
+        if (Replacement is null)
+        {
+            ReleaseLease();
+        }
+
         DisposeKeys();
         _log.Log(previous == IkeSaState.Established || previous == IkeSaState.Deleting ? LogLevel.Information : LogLevel.Warning,
             "IKE SA {Spi:x16} with {Remote} closed: {Reason}", LocalSpi, RemoteEndPoint, reason);
