@@ -1,0 +1,136 @@
+using System.Net;
+using IpsecFw.Ike.Engine;
+using IpsecFw.Ike.Messages;
+using IpsecFw.Ike.Sa;
+using IpsecFw.Ike.Tests.Sa;
+
+namespace IpsecFw.Ike.Tests.Engine;
+
+/// <summary>The engine's dispatch, cookies (RFC 7296 2.6) and half-open limit, with two engines joined in process.</summary>
+public sealed class IkeEngineTests
+{
+    private static readonly IPAddress Left = IPAddress.Parse("198.18.0.1"), Right = IPAddress.Parse("198.18.0.2");
+
+    [Fact]
+    public async Task Two_engines_establish_and_delete()
+    {
+        var link = new EngineLink();
+        var sinkL = new CountingSink();
+        var sinkR = new CountingSink();
+        using var left = new IkeEngine(link.TransportFor(Left), new ConfiguredSelectorPolicy(), sinkL, null);
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), sinkR, IkePair.Config("right.example.com", "k"));
+        link.Own(Left, left);
+        link.Own(Right, right);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Task loops = Task.WhenAll(left.RunAsync(stop.Token), right.RunAsync(stop.Token));
+
+        IkeSa sa = await left.InitiateAsync(IkePair.Config("left.example.com", "k"), new IPEndPoint(Left, 500), new IPEndPoint(Right, 500));
+        Assert.True(await Until(async () => (await right.SnapshotAsync()).Any(s => s.State == IkeSaState.Established) && sa.State == IkeSaState.Established));
+        Assert.Equal(1, sinkL.UpCount);
+        Assert.Equal(1, sinkR.UpCount);
+
+        await left.ShutdownAsync(TimeSpan.FromSeconds(5));
+        Assert.True(await Until(async () => (await right.SnapshotAsync()).Count == 0));
+        Assert.Equal(1, sinkR.DownCount);
+        await stop.CancelAsync();
+        await loops;
+    }
+
+    [Fact]
+    public async Task A_flood_of_spoofed_ike_sa_init_engages_cookies_and_a_real_peer_still_connects()
+    {
+        var link = new EngineLink();
+        using var left = new IkeEngine(link.TransportFor(Left), new ConfiguredSelectorPolicy(), new CountingSink(), null);
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k"),
+            cookieThreshold: 10, maxHalfOpen: 100);
+        link.Own(Left, left);
+        link.Own(Right, right);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Task loops = Task.WhenAll(left.RunAsync(stop.Token), right.RunAsync(stop.Token));
+
+        // 300 IKE_SA_INIT requests from spoofed sources 198.18.100.0-198.18.101.43 (their answers go nowhere).
+        var spoofer = new LoopbackHost(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), 9, 1);
+        for (int i = 0; i < 300; i++)
+        {
+            var source = new IPEndPoint(new IPAddress([198, 18, (byte)(100 + (i / 256)), (byte)(i % 256)]), 500);
+            IkeSa fake = IkeSa.Initiate(IkePair.Config("bot.example.com", "x", "aes256gcm16-prfsha384-ecp384"), spoofer, source, new IPEndPoint(Right, 500));
+            var (message, _, _) = spoofer.Outbox.Dequeue();
+            right.Post(message, new IPEndPoint(Right, 500), source);
+            fake.Close("flood");
+        }
+
+        Assert.True(await Until(async () => await right.InvokeAsync(() => right.Counters.Received) >= 300));
+        int halfOpen = (await right.SnapshotAsync()).Count(s => s.State == IkeSaState.InitAnswered);
+        Assert.Equal(10, halfOpen);
+        Assert.Equal(290, right.Counters.CookiesSent);
+
+        IkeSa real = await left.InitiateAsync(IkePair.Config("left.example.com", "k", "aes256gcm16-prfsha384-ecp384"), new IPEndPoint(Left, 500), new IPEndPoint(Right, 500));
+        Assert.True(await Until(() => Task.FromResult(real.State == IkeSaState.Established)), real.CloseReason);
+        Assert.Equal(291, right.Counters.CookiesSent);
+        await stop.CancelAsync();
+        await loops;
+    }
+
+    [Fact]
+    public async Task The_half_open_limit_drops_and_counts()
+    {
+        var link = new EngineLink();
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k"),
+            cookieThreshold: 1000, maxHalfOpen: 20);
+        link.Own(Right, right);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Task loop = right.RunAsync(stop.Token);
+        var spoofer = new LoopbackHost(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), 9, 1);
+        for (int i = 0; i < 50; i++)
+        {
+            var source = new IPEndPoint(new IPAddress([198, 18, 100, (byte)i]), 500);
+            IkeSa.Initiate(IkePair.Config("bot.example.com", "x", "aes256gcm16-prfsha384-ecp384"), spoofer, source, new IPEndPoint(Right, 500)).Close("flood");
+            right.Post(spoofer.Outbox.Dequeue().Message, new IPEndPoint(Right, 500), source);
+        }
+
+        Assert.True(await Until(async () => await right.InvokeAsync(() => right.Counters.Received) >= 50));
+        Assert.Equal(20, (await right.SnapshotAsync()).Count);
+        Assert.Equal(30, right.Counters.DroppedHalfOpenLimit);
+        await stop.CancelAsync();
+        await loop;
+    }
+
+    [Fact]
+    public void Garbage_and_unknown_spis_are_counted_not_thrown()
+    {
+        var link = new EngineLink();
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k"));
+        var random = new Random(3);
+        for (int i = 0; i < 2000; i++)
+        {
+            byte[] junk = new byte[random.Next(0, 200)];
+            random.NextBytes(junk);
+            if (junk.Length >= 28 && i % 2 == 0)
+            {
+                junk[17] = 0x20; // version 2.0
+                junk[18] = (byte)ExchangeType.Informational;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(junk.AsSpan(24), (uint)junk.Length);
+            }
+
+            right.Handle(junk, new IPEndPoint(Right, 500), new IPEndPoint(Left, 500));
+        }
+
+        Assert.Equal(2000, right.Counters.DroppedMalformed + right.Counters.DroppedUnknownSpi);
+        Assert.True(right.Counters.DroppedUnknownSpi > 0);
+    }
+
+    private static async Task<bool> Until(Func<Task<bool>> condition)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
+    }
+}
