@@ -25,9 +25,11 @@ public sealed class IkeEngineTests
         Task loops = Task.WhenAll(left.RunAsync(stop.Token), right.RunAsync(stop.Token));
 
         IkeSa sa = await left.InitiateAsync(IkePair.Config("left.example.com", "k"), new IPEndPoint(Left, 500), new IPEndPoint(Right, 500));
-        Assert.True(await Until(async () => (await right.SnapshotAsync()).Any(s => s.State == IkeSaState.Established) && sa.State == IkeSaState.Established));
-        Assert.Equal(1, sinkL.UpCount);
-        Assert.Equal(1, sinkR.UpCount);
+        // Read on the loops: the state and the installed pairs change together there.
+        Assert.True(await Until(async () => await left.InvokeAsync(() => sa.State == IkeSaState.Established && sinkL.UpCount == 1)
+            && await right.InvokeAsync(() => sinkR.UpCount == 1)));
+        Assert.Equal(1, Volatile.Read(ref sinkL.UpCount));
+        Assert.Equal(1, Volatile.Read(ref sinkR.UpCount));
 
         await left.ShutdownAsync(TimeSpan.FromSeconds(5));
         Assert.True(await Until(async () => (await right.SnapshotAsync()).Count == 0));
@@ -65,7 +67,7 @@ public sealed class IkeEngineTests
         Assert.Equal(290, right.Counters.CookiesSent);
 
         IkeSa real = await left.InitiateAsync(IkePair.Config("left.example.com", "k", "aes256gcm16-prfsha384-ecp384"), new IPEndPoint(Left, 500), new IPEndPoint(Right, 500));
-        Assert.True(await Until(() => Task.FromResult(real.State == IkeSaState.Established)), real.CloseReason);
+        Assert.True(await Until(() => left.InvokeAsync(() => real.State == IkeSaState.Established)), real.CloseReason);
         Assert.Equal(291, right.Counters.CookiesSent);
         await stop.CancelAsync();
         await loops;
