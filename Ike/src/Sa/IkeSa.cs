@@ -392,7 +392,7 @@ public sealed partial class IkeSa : IDisposable
                 RespondProtected(ExchangeType.CreateChildSa, [new NotifyPayload(NotifyType.TemporaryFailure)]);
                 break;
             default:
-                _peerNextRequestId--;
+                // Not answered: the next request of the peer keeps this message ID (nothing advanced it here).
                 _lastRequestHash = null;
                 Counters.Received--;
                 Drop($"{message.Header.ExchangeType} request in state {State}");

@@ -116,11 +116,17 @@ public sealed class EcpKeyExchange : IkeKeyExchange
         return true;
     }
 
+    // One parameter set per curve for the process: the generator keeps BouncyCastle's precomputed multiples, so a key
+    // pair costs one fixed-base multiplication instead of rebuilding the tables (megabytes and milliseconds) each time.
+    private static readonly Lazy<X9ECParameters> s_p256 = new(() => ECNamedCurveTable.GetByName("secp256r1"));
+    private static readonly Lazy<X9ECParameters> s_p384 = new(() => ECNamedCurveTable.GetByName("secp384r1"));
+    private static readonly Lazy<X9ECParameters> s_p521 = new(() => ECNamedCurveTable.GetByName("secp521r1"));
+
     private static X9ECParameters? CurveFor(KeyExchangeMethod method) => method switch
     {
-        KeyExchangeMethod.Ecp256 => ECNamedCurveTable.GetByName("secp256r1"),
-        KeyExchangeMethod.Ecp384 => ECNamedCurveTable.GetByName("secp384r1"),
-        KeyExchangeMethod.Ecp521 => ECNamedCurveTable.GetByName("secp521r1"),
+        KeyExchangeMethod.Ecp256 => s_p256.Value,
+        KeyExchangeMethod.Ecp384 => s_p384.Value,
+        KeyExchangeMethod.Ecp521 => s_p521.Value,
         _ => null,
     };
 }
