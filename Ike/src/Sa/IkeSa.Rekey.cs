@@ -170,6 +170,7 @@ public sealed partial class IkeSa
         n.PeerIdentity = PeerIdentity;
         n.NatLocal = NatLocal;
         n.NatRemote = NatRemote;
+        n._peerAnnouncedFragmentation = _peerAnnouncedFragmentation; // announced only in IKE_SA_INIT (RFC 7383 2.3); the new IKE SA keeps it, as strongSwan's does
         n.State = IkeSaState.Established;
         n.EstablishedAt = _host.Time.GetUtcNow();
         return n;
