@@ -531,6 +531,8 @@ public sealed partial class IkeSa : IDisposable
         _outbound = null;
         _inbound?.Dispose();
         _inbound = null;
+        _requestFragments.Reset();
+        _responseFragments.Reset();
         CryptographicOperations.ZeroMemory(_nonceI);
         CryptographicOperations.ZeroMemory(_nonceR);
     }
