@@ -83,6 +83,34 @@ public sealed class IkeSaFragmentationTests
     }
 
     [Fact]
+    public void A_forged_fragment_in_front_of_each_real_one_changes_nothing()
+    {
+        var pair = new IkePair(
+            IkePair.Config("left.example.com", "k") with { FragmentMtu = 200 },
+            IkePair.Config("right.example.com", "k") with { FragmentMtu = 200 });
+        pair.Start();
+        pair.Pump(m =>
+        {
+            if (!IsResponse(m) && Fragment(m) is not null)
+            {
+                // An on-path attacker races each request fragment with a copy whose ciphertext it altered (RFC 7383 2.6:
+                // dropped on its ICV, so it neither fills the slot nor starts the reassembly over).
+                byte[] forged = (byte[])m.Clone();
+                forged[^1] ^= 0x40;
+                pair.DeliverToResponder(forged, IkePair.InitiatorAddress, IkePair.ResponderAddress);
+            }
+
+            return true;
+        });
+
+        Assert.Equal(IkeSaState.Established, pair.Initiator!.State);
+        Assert.Equal(IkeSaState.Established, pair.Responder!.State);
+        Assert.Equal(0, pair.Initiator.Counters.Retransmissions);
+        Assert.True(pair.Responder.Counters.FragmentsDropped >= 2);
+        Assert.Equal(1, pair.Responder.Counters.MessagesReassembled);
+    }
+
+    [Fact]
     public void Certificate_chains_cross_a_576_byte_mtu()
     {
         Issued root = TestPki.Root("Frag Root", KeyKind.Rsa3072);
