@@ -64,7 +64,7 @@ public sealed class IkeFragmenterTests
     public void Message_length_leaves_room_for_ip_udp_and_the_non_esp_marker(int mtu, string remote, int port, int expected)
     {
         var peer = new System.Net.IPEndPoint(System.Net.IPAddress.Parse(remote), port);
-        Assert.Equal(expected, FragmentSizing.MaxMessageLength(mtu, new System.Net.IPEndPoint(System.Net.IPAddress.Any, port), peer));
+        Assert.Equal(expected, FragmentSizing.MaxMessageLength(mtu, new System.Net.IPEndPoint(System.Net.IPAddress.Parse("198.18.0.1"), port), peer));
     }
 
     [Theory]
