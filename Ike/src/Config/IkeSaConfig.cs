@@ -74,6 +74,21 @@ public sealed record IkeSaConfig
     /// <summary>Largest IKE message accepted.</summary>
     public int MaxMessageSize { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// Announce IKEV2_FRAGMENTATION_SUPPORTED in IKE_SA_INIT and fragment large protected messages when the peer
+    /// announced it too (RFC 7383 2.3). On by default, as in strongSwan (<c>fragmentation = yes</c>).
+    /// </summary>
+    public bool Fragmentation { get; init; } = true;
+
+    /// <summary>
+    /// The IP MTU fragments are sized for (RFC 7383 2.5.1): a protected message is fragmented when its datagram (IP and
+    /// UDP headers and, on port 4500, the non-ESP marker included) would exceed it, and each fragment's datagram fits it.
+    /// Default 1280, as strongSwan's <c>charon.fragment_size</c>: the IPv6 minimum MTU, and large enough that IKE_AUTH
+    /// with PSK or ECDSA is not fragmented on IPv4. 0 takes the RFC 7383 2.5.1 conservative value of the address family
+    /// (576 for IPv4, 1280 for IPv6).
+    /// </summary>
+    public int FragmentMtu { get; init; } = 1280;
+
     /// <summary>All of IPv4, any protocol and port.</summary>
     public static TrafficSelector AnyIpv4 { get; } =
         new(TsType.Ipv4AddressRange, 0, 0, 65535, IPAddress.Any, IPAddress.Broadcast);

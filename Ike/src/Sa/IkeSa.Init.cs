@@ -122,6 +122,7 @@ public sealed partial class IkeSa
         payloads.Add(new NoncePayload(_nonceI));
         payloads.AddRange(NatDetectionPayloads(InitiatorSpi, 0));
         payloads.AddRange(SignatureHashesPayload());
+        payloads.AddRange(FragmentationSupportedPayload());
 
         var header = new IkeHeader(InitiatorSpi, 0, PayloadType.None, MajorVersion, 0, ExchangeType.IkeSaInit, IkeHeaderFlags.Initiator, 0, 0);
         byte[] datagram = new IkeMessage(header, payloads).Encode();
@@ -215,6 +216,7 @@ public sealed partial class IkeSa
         _initResponse = response.Encode();
         Algorithms = algorithms;
         _peerSignatureHashes = ReadSignatureHashes(response);
+        ReadFragmentationSupport(response);
         DetectNat(response, response.Header.InitiatorSpi, response.Header.ResponderSpi);
         if (!DeriveIkeKeys(ke.KeyExchangeData, out string? why))
         {
@@ -241,6 +243,7 @@ public sealed partial class IkeSa
         _group = algorithms.Group;
         Algorithms = algorithms;
         _peerSignatureHashes = ReadSignatureHashes(request);
+        ReadFragmentationSupport(request);
         DetectNat(request, InitiatorSpi, 0);
 #pragma warning disable CA2000 // Held in _keyExchange, disposed once the shared secret is computed or the SA closes.
         if (!IkeKeyExchange.TryCreate(_group, out IkeKeyExchange? keyExchange))
@@ -264,6 +267,7 @@ public sealed partial class IkeSa
         }
 
         payloads.AddRange(SignatureHashesPayload());
+        payloads.AddRange(FragmentationSupportedPayload());
         var header = new IkeHeader(InitiatorSpi, ResponderSpi, PayloadType.None, MajorVersion, 0, ExchangeType.IkeSaInit, IkeHeaderFlags.Response, 0, 0);
         byte[] response = new IkeMessage(header, payloads).Encode();
         _initResponse = response;

@@ -173,6 +173,7 @@ public sealed partial class IkeSa
         n._leased = _leased;
         n.VirtualIps = VirtualIps;
         n.DnsServers = DnsServers;
+        n._peerAnnouncedFragmentation = _peerAnnouncedFragmentation; // announced only in IKE_SA_INIT (RFC 7383 2.3); the new IKE SA keeps it, as strongSwan's does
         n.State = IkeSaState.Established;
         n.EstablishedAt = _host.Time.GetUtcNow();
         return n;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using IpsecFw.Ike.Config;
 using IpsecFw.Ike.Crypto;
+using IpsecFw.Ike.Fragmentation;
 using IpsecFw.Ike.Keys;
 using IpsecFw.Ike.Keys.KeyExchange;
 using IpsecFw.Ike.Messages;
@@ -184,7 +185,7 @@ public sealed partial class IkeSa : IDisposable
                 p.LastSent = now;
                 Counters.Retransmissions++;
                 _log.LogDebug("IKE SA {Spi:x16}: retransmitting {Purpose} (#{Count})", LocalSpi, p.Purpose, p.Retransmissions);
-                Transmit(p.Message);
+                Retransmit(p);
             }
 
             return;
@@ -291,7 +292,15 @@ public sealed partial class IkeSa : IDisposable
         DecryptedMessage? decrypted = null;
         if (p.Exchange != ExchangeType.IkeSaInit)
         {
-            if (_inbound is null || !IkeMessageProtection.TryUnprotect(_inbound, datagram, message, out decrypted, out SkFailure sk))
+            if (FragmentReassembler.IsFragment(message))
+            {
+                // RFC 7383 2.6: kept until all fragments are in, then processed as the whole message.
+                if (!TryReassemble(_responseFragments, datagram, message, out decrypted))
+                {
+                    return;
+                }
+            }
+            else if (_inbound is null || !IkeMessageProtection.TryUnprotect(_inbound, datagram, message, out decrypted, out SkFailure sk))
             {
                 Drop("response failed integrity check");
                 return;
@@ -331,12 +340,18 @@ public sealed partial class IkeSa : IDisposable
         uint id = message.Header.MessageId;
         if (_lastResponse is not null && id == _peerNextRequestId - 1)
         {
+            if (FragmentReassembler.IsFragment(message))
+            {
+                AnswerRetransmittedFragment(datagram, message, local, remote);
+                return;
+            }
+
             // RFC 7296 2.1: a retransmitted request gets the same response again; only for the same bytes, so that
             // nobody can make us send a response to a forged request.
             if (_lastRequestHash is not null && SHA256.HashData(datagram).AsSpan().SequenceEqual(_lastRequestHash))
             {
                 Counters.DuplicatesAnswered++;
-                Transmit(_lastResponse, local, remote);
+                TransmitAll(LastResponseDatagrams, local, remote);
             }
             else
             {
@@ -358,13 +373,27 @@ public sealed partial class IkeSa : IDisposable
             return;
         }
 
-        if (!IkeMessageProtection.TryUnprotect(_inbound, datagram, message, out DecryptedMessage decrypted, out _))
+        DecryptedMessage? decrypted;
+        if (FragmentReassembler.IsFragment(message))
+        {
+            // RFC 7383 2.6. A retransmission of this request is recognised by its fragment 1's ICV, not by a hash.
+            if (!TryReassemble(_requestFragments, datagram, message, out decrypted))
+            {
+                return;
+            }
+
+            _lastRequestHash = null;
+        }
+        else if (!IkeMessageProtection.TryUnprotect(_inbound, datagram, message, out decrypted, out _))
         {
             Drop("request failed integrity check");
             return;
         }
+        else
+        {
+            _lastRequestHash = SHA256.HashData(datagram);
+        }
 
-        _lastRequestHash = SHA256.HashData(datagram);
         Counters.Received++;
         _lastHeard = _host.Time.GetUtcNow();
         FollowPeer(local, remote);
@@ -430,28 +459,32 @@ public sealed partial class IkeSa : IDisposable
         }
 
         IkeHeader header = Header(exchange, response: false, _nextRequestId);
-        if (_outbound is null || !IkeMessageProtection.TryProtect(_outbound, header, inner, out byte[] datagram, out SkError error))
+        if (!TryProtectOutgoing(header, inner, out IReadOnlyList<byte[]> datagrams, out string? error))
         {
-            Close($"cannot protect {purpose}");
+            Close($"cannot protect {purpose} ({error})");
             return;
         }
 
-        _pending = new PendingRequest(datagram, _nextRequestId, exchange, purpose, onResponse, _host.Time.GetUtcNow());
-        Transmit(datagram);
+        _pending = new PendingRequest(datagrams[0], _nextRequestId, exchange, purpose, onResponse, _host.Time.GetUtcNow())
+        {
+            Fragments = datagrams.Count > 1 ? datagrams : null,
+        };
+        TransmitAll(datagrams, LocalEndPoint, RemoteEndPoint);
     }
 
     private void RespondProtected(ExchangeType exchange, IReadOnlyList<IkePayload> inner)
     {
         IkeHeader header = Header(exchange, response: true, _peerNextRequestId);
-        if (_outbound is null || !IkeMessageProtection.TryProtect(_outbound, header, inner, out byte[] datagram, out _))
+        if (!TryProtectOutgoing(header, inner, out IReadOnlyList<byte[]> datagrams, out string? error))
         {
-            Close("cannot protect a response");
+            Close($"cannot protect a response ({error})");
             return;
         }
 
         _peerNextRequestId++;
-        _lastResponse = datagram;
-        Transmit(datagram);
+        _lastResponse = datagrams[0];
+        _lastResponseFragments = datagrams.Count > 1 ? datagrams : null;
+        TransmitAll(datagrams, LocalEndPoint, RemoteEndPoint);
     }
 
     private IkeHeader Header(ExchangeType exchange, bool response, uint messageId) =>
@@ -503,6 +536,8 @@ public sealed partial class IkeSa : IDisposable
         _outbound = null;
         _inbound?.Dispose();
         _inbound = null;
+        _requestFragments.Reset();
+        _responseFragments.Reset();
         CryptographicOperations.ZeroMemory(_nonceI);
         CryptographicOperations.ZeroMemory(_nonceR);
     }

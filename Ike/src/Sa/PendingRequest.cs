@@ -12,6 +12,9 @@ internal sealed class PendingRequest(byte[] message, uint messageId, ExchangeTyp
 {
     public byte[] Message { get; set; } = message;
 
+    /// <summary>All fragments of the request when it was fragmented (RFC 7383), resent unchanged; else null.</summary>
+    public IReadOnlyList<byte[]>? Fragments { get; init; }
+
     public uint MessageId { get; } = messageId;
 
     public ExchangeType Exchange { get; } = exchange;

@@ -16,7 +16,8 @@ namespace IpsecFw.Ike.Messages.Payloads;
 // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 
 /// <summary>
-/// The Encrypted Fragment payload, SKF (RFC 7383 2.5), recognised and kept opaque: reassembly is not implemented yet.
+/// The Encrypted Fragment payload, SKF (RFC 7383 2.5), as on the wire: built by <see cref="Fragmentation.IkeFragmenter"/>,
+/// verified and reassembled by <see cref="Fragmentation.FragmentReassembler"/>.
 /// Next Payload is the first inner payload type in fragment 1 and 0 in the others.
 /// </summary>
 public sealed class EncryptedFragmentPayload(PayloadType innerFirstPayload, ushort fragmentNumber, ushort totalFragments, byte[] data) : IkePayload
