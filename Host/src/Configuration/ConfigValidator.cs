@@ -192,7 +192,7 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         {
             if (!PeerProposals.TryCheckIke(peer.Ike[k], out string why))
             {
-                Error($"{at}.ike[{k}]", $"'{peer.Ike[k]}' is not an IKE proposal: {why}");
+                Error($"{at}.ike[{k}]", $"not an IKE proposal: {why}");
             }
         }
 
@@ -205,7 +205,7 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         {
             if (!PeerProposals.TryCheckEsp(peer.Esp[k], out string why))
             {
-                Error($"{at}.esp[{k}]", $"'{peer.Esp[k]}' is not an ESP proposal: {why}");
+                Error($"{at}.esp[{k}]", $"not an ESP proposal: {why}");
             }
         }
     }

@@ -19,9 +19,9 @@ namespace IpsecFw.Host.Daemon;
 /// The IKE engine and the data path of <c>ipsecfw run</c>, started when the configuration has peers.
 /// <para>
 /// Start, in order (the first failure undoes what was done and stops <c>run</c> with a message naming the key or
-/// file): credentials and trust (<see cref="PeerAuthenticators"/>); the TUN device (<c>tun</c>: name, MTU, addresses,
-/// a route per <c>peers[].remoteSubnets</c>, set with <c>ip</c>); UDP <c>ike.natPort</c> (ESP and IKE, shared) and
-/// <c>ike.port</c> on <c>ike.localAddress</c>; the <see cref="IkeEngine"/> answering with the responder peer's
+/// file): credentials and trust (<see cref="PeerAuthenticators"/>); UDP <c>ike.natPort</c> (ESP and IKE, shared) and
+/// <c>ike.port</c> on <c>ike.localAddress</c>; the TUN device (<c>tun</c>: name, MTU, addresses, a route per
+/// <c>peers[].remoteSubnets</c>, set with <c>ip</c>); the <see cref="IkeEngine"/> answering with the responder peer's
 /// configuration; the outbound and inbound loops on their own threads; then an IKE SA to every peer with
 /// <c>startAction</c> <c>start</c> (or <c>trap</c>, which initiates at start too for now).
 /// </para>
@@ -183,9 +183,9 @@ public sealed class IkeService : IHostedService, IDisposable
             configs[peer.Name] = PeerSaConfigs.Build(peer, _auth.For(peer.Name), local);
         }
 
-        OpenTun(tunOptions, config.Peers);
         _bind = Bind(() => new UdpBind(new IPEndPoint(local, config.Ike.NatPort)), "ike.natPort", local, config.Ike.NatPort);
         _transport = Bind(() => new UdpIkeTransport(local, _bind, config.Ike.Port), "ike.port", local, config.Ike.Port);
+        OpenTun(tunOptions, config.Peers);
         PeerOptions? responder = ResponderPeer(config);
         var installer = new EspChildSaInstaller(_table, _selectors, _routes);
         Engine = new IkeEngine(_transport, new SpdIkePolicy(_policy, config), installer,
