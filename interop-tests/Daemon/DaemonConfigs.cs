@@ -38,7 +38,7 @@ internal static class DaemonConfigs
                   "address": "{{remote.Underlay}}",
                   "remoteId": "*.example.com",
                   "startAction": "{{(initiate ? "start" : "none")}}",
-                  "ike": [ "aes256gcm16-prfsha384-x25519-ecp256" ],
+                  "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ],
                   "esp": [ "aes256gcm16" ],
                   "localSubnets": [ "{{local.InnerSubnet}}" ],
                   "remoteSubnets": [ "{{remote.InnerSubnet}}" ]
