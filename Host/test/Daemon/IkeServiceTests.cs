@@ -121,6 +121,22 @@ public sealed class IkeServiceTests : IDisposable
         Assert.Equal("ike.localAddress: required when no peer has an address", e.Message);
     }
 
+    [Fact]
+    public void A_reload_names_the_sections_that_need_a_restart()
+    {
+        var running = new HostConfig { Policy = new(), Peers = [new PeerOptions { Name = "a" }], Tun = new TunOptions() };
+        var same = new HostConfig { Policy = new() { Source = "other.pol" }, Peers = [new PeerOptions { Name = "a" }], Tun = new TunOptions() };
+        var changed = new HostConfig
+        {
+            Policy = new(),
+            Peers = [new PeerOptions { Name = "b" }],
+            Ike = new IkeOptions { Port = 1500 },
+            Trust = new TrustOptions(),
+        };
+        Assert.Empty(Reloader.StartOnlySections(running, same));
+        Assert.Equal(["peers", "ike", "tun", "identity/trust"], Reloader.StartOnlySections(running, changed));
+    }
+
     private IkeService Service(string path, HostConfig config) =>
         new(new DaemonState(path, config, DateTimeOffset.UnixEpoch), new PolicyService(TimeProvider.System, NullLogger<PolicyService>.Instance),
             new EspSaTable(), new DataPathCounters(), NullLoggerFactory.Instance);
