@@ -287,6 +287,11 @@ public sealed class IkeService : IHostedService, IDisposable
             IReadOnlyList<IkeSa> sas = await engine.SnapshotAsync().WaitAsync(s_stepBound, _stop.Token).ConfigureAwait(false);
             if (sas.Any(s => s.Config.Name == name && s.State != IkeSaState.Closed))
             {
+                lock (_attemptLock)
+                {
+                    _attempts.Remove(name);
+                }
+
                 return;
             }
 
@@ -339,11 +344,8 @@ public sealed class IkeService : IHostedService, IDisposable
 
     private void OnClosed(IkeSa sa, string reason)
     {
-        if (sa.State == IkeSaState.Rekeyed)
-        {
-            return;
-        }
-
+        // A rekeyed SA closes too once its replacement runs; the event cannot tell, so the retry looks at the SA list
+        // first and does nothing while another SA with the peer is up.
         HostLog.SaClosed(_log, sa.Config.Name, reason);
         ScheduleRetry(sa.Config.Name);
     }
