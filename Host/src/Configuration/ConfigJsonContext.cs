@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using IpsecFw.Ike.Auth;
 using Microsoft.Extensions.Logging;
 
 namespace IpsecFw.Host.Configuration;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using IpsecFw.Ike.Auth;
 
 namespace IpsecFw.Host.Configuration;
 
@@ -20,6 +21,7 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         ValidateTrust();
         ValidatePools();
         ValidatePeers();
+        ValidateIke();
         ValidateTun();
         ValidatePolicy();
         ValidateControl();
@@ -134,6 +136,11 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
                 Error(at + ".remoteId", "is empty; leave it out to accept any identity the trust anchors vouch for");
             }
 
+            if (peer.LocalId is { } localId && !ValidIdentity(localId))
+            {
+                Error(at + ".localId", $"'{localId}' is not an identity (an address, @fqdn, user@host or a distinguished name)");
+            }
+
             if (peer.Auth == PeerAuth.Psk)
             {
                 if (peer.PskFile is null)
@@ -183,9 +190,9 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
 
         for (int k = 0; k < peer.Ike.Count; k++)
         {
-            if (!ProposalParser.TryParseIke(peer.Ike[k], out _, out string? why))
+            if (!PeerProposals.TryCheckIke(peer.Ike[k], out string why))
             {
-                Error($"{at}.ike[{k}]", $"'{peer.Ike[k]}' is not an IKE proposal: {why}");
+                Error($"{at}.ike[{k}]", $"not an IKE proposal: {why}");
             }
         }
 
@@ -196,9 +203,9 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
 
         for (int k = 0; k < peer.Esp.Count; k++)
         {
-            if (!ProposalParser.TryParseEsp(peer.Esp[k], out _, out string? why))
+            if (!PeerProposals.TryCheckEsp(peer.Esp[k], out string why))
             {
-                Error($"{at}.esp[{k}]", $"'{peer.Esp[k]}' is not an ESP proposal: {why}");
+                Error($"{at}.esp[{k}]", $"not an ESP proposal: {why}");
             }
         }
     }
@@ -212,6 +219,22 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         else if (dpd.IntervalSeconds > 0 && (dpd.TimeoutSeconds < dpd.IntervalSeconds || dpd.TimeoutSeconds > 86400))
         {
             Error(at + ".timeoutSeconds", $"{dpd.TimeoutSeconds} is out of range ({dpd.IntervalSeconds}, the interval, to 86400)");
+        }
+    }
+
+    private void ValidateIke()
+    {
+        IkeOptions ike = config.Ike;
+        if (ike.LocalAddress is not null)
+        {
+            Address(ike.LocalAddress, "ike.localAddress");
+        }
+
+        Port(ike.Port, "ike.port");
+        Port(ike.NatPort, "ike.natPort");
+        if (ike.Port == ike.NatPort)
+        {
+            Error("ike.natPort", $"{ike.NatPort} is also ike.port; IKE and NAT traversal need two ports");
         }
     }
 
@@ -291,6 +314,19 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         if (config.Control.MaxClients is < 1 or > 64)
         {
             Error("control.maxClients", $"{config.Control.MaxClients} is out of range (1 to 64)");
+        }
+    }
+
+    private static bool ValidIdentity(string text)
+    {
+        try
+        {
+            IdentityText.Parse(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
         }
     }
 

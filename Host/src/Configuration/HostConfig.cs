@@ -18,7 +18,10 @@ public sealed class HostConfig
     /// <summary>Address pools a gateway hands out to remote-access peers (prefixes may not overlap).</summary>
     public IReadOnlyList<PoolOptions> Pools { get; set; } = [];
 
-    /// <summary>The TUN device (absent: no TUN device is opened).</summary>
+    /// <summary>Where IKE listens (read when there are peers).</summary>
+    public IkeOptions Ike { get; set; } = new();
+
+    /// <summary>The TUN device (absent: no TUN device is opened; required when there are peers).</summary>
     public TunOptions? Tun { get; set; }
 
     /// <summary>Where the policy comes from (required).</summary>

@@ -21,6 +21,13 @@ public sealed class PeerOptions
     /// </summary>
     public string? RemoteId { get; set; }
 
+    /// <summary>
+    /// The identity this host sends with a pre-shared key (IKE ID syntax: an address, <c>@fqdn</c>, <c>user@host</c>
+    /// or a DN); absent: the subject of <c>identity.certificate</c>, else the local IKE address. With certificates the
+    /// certificate's subject is always sent.
+    /// </summary>
+    public string? LocalId { get; set; }
+
     /// <summary>How the peer authenticates.</summary>
     public PeerAuth Auth { get; set; } = PeerAuth.Pubkey;
 

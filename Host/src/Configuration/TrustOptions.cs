@@ -1,3 +1,5 @@
+using IpsecFw.Ike.Auth;
+
 namespace IpsecFw.Host.Configuration;
 
 /// <summary>Which certificate authorities are trusted, and how revocation is checked.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using IpsecFw.Esp.DataPath;
 using IpsecFw.Esp.Sa;
 using IpsecFw.Host.Configuration;
@@ -13,8 +14,9 @@ namespace IpsecFw.Host.Daemon;
 /// <summary>
 /// Builds the daemon (<c>ipsecfw run</c>): a generic host with systemd integration (Type=notify readiness, the journald
 /// console format under systemd), logs on standard error, and the hosted services in start order: policy, signals,
-/// control socket. The IKE engine plugs in by registering its <see cref="ISaSource"/> and <see cref="IStatusSource"/>
-/// in the <c>configureServices</c> callback of <see cref="Build"/> (until then the daemon uses <see cref="EmptySaSource"/>).
+/// IKE and the data path (<see cref="IkeService"/>, only when the configuration has peers), control socket. With peers,
+/// <see cref="IkeSaSource"/> answers <c>sas</c>; without, <see cref="EmptySaSource"/>. Tests may replace services in
+/// the <c>configureServices</c> callback of <see cref="Build"/>.
 /// </summary>
 public static class DaemonHost
 {
@@ -60,11 +62,35 @@ public static class DaemonHost
         services.AddSingleton<IStatusSource, EspStatusSource>();
         services.AddSingleton<IStatusSource, DataPathStatusSource>();
         services.AddSingleton<IControlHandler, ControlCommandHandler>();
+        if (OperatingSystem.IsLinux() && config.Peers.Count > 0)
+        {
+            AddIke(services);
+        }
+
         configureServices?.Invoke(services);
         services.TryAddSingleton<ISaSource, EmptySaSource>();
         services.AddHostedService<PolicyHostedService>();
         services.AddHostedService<SignalService>();
+        if (OperatingSystem.IsLinux() && config.Peers.Count > 0)
+        {
+            // After the policy (admission asks it), before the control socket (which then shows a running engine);
+            // stopped in reverse order: the socket first, then IKE (DELETE to the peers), then the rest.
+            AddIkeHostedService(services);
+        }
+
         services.AddHostedService<ControlSocketService>();
         return builder.Build();
     }
+
+    [SupportedOSPlatform("linux")]
+    private static void AddIke(IServiceCollection services)
+    {
+        services.AddSingleton<IkeService>();
+        services.AddSingleton<ISaSource, IkeSaSource>();
+        services.AddSingleton<IStatusSource, IkeStatusSource>();
+    }
+
+    [SupportedOSPlatform("linux")]
+    private static void AddIkeHostedService(IServiceCollection services) =>
+        services.AddHostedService(sp => sp.GetRequiredService<IkeService>());
 }

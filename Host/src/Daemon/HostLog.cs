@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace IpsecFw.Host.Daemon;
 
-/// <summary>The daemon's log records, with stable event ids (1000s: control socket, 2000s: policy, 3000s: lifecycle).</summary>
+/// <summary>The daemon's log records, with stable event ids (1000s: control socket, 2000s: policy, 3000s: lifecycle, 4000s: IKE and the data path).</summary>
 internal static partial class HostLog
 {
     [LoggerMessage(1000, LogLevel.Information, "Control socket listening on {Path}")]
@@ -56,6 +56,30 @@ internal static partial class HostLog
     [LoggerMessage(3004, LogLevel.Information, "Stopping")]
     public static partial void Stopping(ILogger logger);
 
-    [LoggerMessage(3005, LogLevel.Warning, "No IKE engine is running in this daemon yet: no SA is negotiated, and 'ipsecfw sas' lists none")]
+    [LoggerMessage(3005, LogLevel.Warning, "No peers are configured: no IKE engine runs, no SA is negotiated, and 'ipsecfw sas' lists none")]
     public static partial void NoIkeEngine(ILogger logger);
+
+    [LoggerMessage(4000, LogLevel.Information, "IKE listening on {Local}:{Port} and {NatPort}; TUN {Device} (MTU {Mtu}); {Peers} peers, responder for {Responder}")]
+    public static partial void IkeStarted(ILogger logger, string local, int port, int natPort, string device, int mtu, int peers, string responder);
+
+    [LoggerMessage(4001, LogLevel.Information, "Initiating to peer {Peer} at {Remote}")]
+    public static partial void Initiating(ILogger logger, string peer, string remote);
+
+    [LoggerMessage(4002, LogLevel.Information, "IKE SA with peer {Peer} ({Identity}) established")]
+    public static partial void SaEstablished(ILogger logger, string peer, string identity);
+
+    [LoggerMessage(4003, LogLevel.Information, "IKE SA with peer {Peer} closed: {Reason}")]
+    public static partial void SaClosed(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(4004, LogLevel.Information, "Re-initiating to peer {Peer} in {DelaySeconds} s")]
+    public static partial void Reconnecting(ILogger logger, string peer, double delaySeconds);
+
+    [LoggerMessage(4005, LogLevel.Warning, "Initiating to peer {Peer} failed: {Error}")]
+    public static partial void InitiateFailed(ILogger logger, string peer, string error);
+
+    [LoggerMessage(4006, LogLevel.Information, "IKE stopped: SAs deleted, data path stopped, TUN {Device} removed")]
+    public static partial void IkeStopped(ILogger logger, string device);
+
+    [LoggerMessage(4007, LogLevel.Warning, "IKE stop: {Step} did not finish within its bound")]
+    public static partial void StopStepTimedOut(ILogger logger, string step);
 }

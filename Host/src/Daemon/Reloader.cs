@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using IpsecFw.Host.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -28,6 +30,11 @@ public sealed class Reloader(DaemonState state, PolicyService policy, ILogger<Re
                     HostLog.NeedsRestart(logger, "control.socket");
                 }
 
+                foreach (string section in StartOnlySections(state.Config, loaded.Config))
+                {
+                    HostLog.NeedsRestart(logger, section);
+                }
+
                 state.Replace(loaded.Config);
             }
             else
@@ -52,4 +59,31 @@ public sealed class Reloader(DaemonState state, PolicyService policy, ILogger<Re
 
     /// <inheritdoc/>
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>The sections the IKE engine and data path read at start only, that differ between two configurations.</summary>
+    internal static IEnumerable<string> StartOnlySections(HostConfig running, HostConfig loaded)
+    {
+        if (Json(running.Peers) != Json(loaded.Peers))
+        {
+            yield return "peers";
+        }
+
+        if (Json(running.Ike) != Json(loaded.Ike))
+        {
+            yield return "ike";
+        }
+
+        if (Json(running.Tun) != Json(loaded.Tun))
+        {
+            yield return "tun";
+        }
+
+        if (Json(running.Identity) != Json(loaded.Identity) || Json(running.Trust) != Json(loaded.Trust))
+        {
+            yield return "identity/trust";
+        }
+    }
+
+    private static string Json<T>(T value) =>
+        JsonSerializer.Serialize(value, (JsonTypeInfo<T>)ConfigJsonContext.Default.GetTypeInfo(typeof(T))!);
 }

@@ -1,0 +1,17 @@
+namespace IpsecFw.Host.Configuration;
+
+/// <summary>Where the IKE engine listens (used only when <see cref="HostConfig.Peers"/> is not empty).</summary>
+public sealed class IkeOptions
+{
+    /// <summary>
+    /// The address IKE and ESP-in-UDP are bound to. Absent: the address the kernel would send from towards the first
+    /// peer with an <see cref="PeerOptions.Address"/> (the daemon refuses to start when no peer has one).
+    /// </summary>
+    public string? LocalAddress { get; set; }
+
+    /// <summary>The IKE port (500).</summary>
+    public int Port { get; set; } = 500;
+
+    /// <summary>The NAT-traversal port, shared by IKE and ESP in UDP (4500, RFC 3948).</summary>
+    public int NatPort { get; set; } = 4500;
+}

@@ -1,0 +1,378 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+using IpsecFw.Esp.Buffers;
+using IpsecFw.Esp.DataPath;
+using IpsecFw.Esp.Sa;
+using IpsecFw.Esp.Transport;
+using IpsecFw.Host.Configuration;
+using IpsecFw.Ike.Config;
+using IpsecFw.Ike.Engine;
+using IpsecFw.Ike.Sa;
+using IpsecFw.Tun;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace IpsecFw.Host.Daemon;
+
+/// <summary>
+/// The IKE engine and the data path of <c>ipsecfw run</c>, started when the configuration has peers.
+/// <para>
+/// Start, in order (the first failure undoes what was done and stops <c>run</c> with a message naming the key or
+/// file): credentials and trust (<see cref="PeerAuthenticators"/>); UDP <c>ike.natPort</c> (ESP and IKE, shared) and
+/// <c>ike.port</c> on <c>ike.localAddress</c>; the TUN device (<c>tun</c>: name, MTU, addresses, a route per
+/// <c>peers[].remoteSubnets</c>, set with <c>ip</c>); the <see cref="IkeEngine"/> answering with the responder peer's
+/// configuration; the outbound and inbound loops on their own threads; then an IKE SA to every peer with
+/// <c>startAction</c> <c>start</c> (or <c>trap</c>, which initiates at start too for now).
+/// </para>
+/// <para>
+/// A peer this host starts is started again when its IKE SA closes and no other SA with it is left, after 1 s,
+/// then 2, 4... up to <see cref="MaxBackoff"/>; an established SA resets the delay.
+/// </para>
+/// <para>
+/// Stop: DELETE to every peer (<see cref="IkeEngine.ShutdownAsync"/>), the engine loop, the two packet loops, the
+/// sockets, and the TUN device (its routes go with it). Each step is bounded.
+/// </para>
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class IkeService : IHostedService, IDisposable
+{
+    /// <summary>The longest delay between two attempts to start a peer.</summary>
+    public static TimeSpan MaxBackoff { get; } = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan s_stepBound = TimeSpan.FromSeconds(3);
+    private readonly DaemonState _state;
+    private readonly PolicyService _policy;
+    private readonly EspSaTable _table;
+    private readonly DataPathCounters _counters;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _log;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<string, int> _attempts = new(StringComparer.Ordinal);
+    private readonly Lock _attemptLock = new();
+    private readonly InboundSelectorTable _selectors = new();
+    private readonly PrefixSaSelector _routes = new();
+    private PeerAuthenticators? _auth;
+    private LinuxTun? _tun;
+    private TunPacketDevice? _device;
+    private UdpBind? _bind;
+    private UdpIkeTransport? _transport;
+    private PacketPool? _pool;
+    private OutboundLoop? _outbound;
+    private InboundLoop? _inbound;
+    private Task? _loop;
+    private Dictionary<string, (IkeSaConfig Config, IPEndPoint Remote)> _initiated = [];
+    private volatile bool _stopping;
+
+    /// <summary>A service for the daemon's configuration, sharing the ESP table and counters with <c>ipsecfw status</c>.</summary>
+    public IkeService(DaemonState state, PolicyService policy, EspSaTable table, DataPathCounters counters, ILoggerFactory loggers)
+    {
+        _state = state ?? throw new ArgumentNullException(nameof(state));
+        _policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        _table = table ?? throw new ArgumentNullException(nameof(table));
+        _counters = counters ?? throw new ArgumentNullException(nameof(counters));
+        _loggers = loggers ?? throw new ArgumentNullException(nameof(loggers));
+        _log = loggers.CreateLogger<IkeService>();
+    }
+
+    /// <summary>The engine while it runs; null before start and after stop.</summary>
+    public IkeEngine? Engine { get; private set; }
+
+    /// <summary>IKE datagrams that could not be sent.</summary>
+    public long SendErrors => _transport?.SendErrors ?? 0;
+
+    /// <inheritdoc/>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Start(_state.Config);
+        }
+        catch
+        {
+            Teardown();
+            throw;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        if (Engine is { } engine)
+        {
+            try
+            {
+                await engine.ShutdownAsync(TimeSpan.FromSeconds(2)).WaitAsync(s_stepBound, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException or InvalidOperationException)
+            {
+                HostLog.StopStepTimedOut(_log, "deleting the SAs");
+            }
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is { } loop)
+        {
+            try
+            {
+                await loop.WaitAsync(s_stepBound, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                HostLog.StopStepTimedOut(_log, "the IKE loop");
+            }
+        }
+
+        string device = _tun?.Name ?? "(none)";
+        Teardown();
+        HostLog.IkeStopped(_log, device);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Teardown();
+        _stop.Dispose();
+    }
+
+    /// <summary>The local IKE address: <c>ike.localAddress</c>, else the kernel's source address towards the first peer with an address.</summary>
+    /// <exception cref="IkeStartException">Neither is available.</exception>
+    public static IPAddress LocalAddress(HostConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.Ike.LocalAddress is { } text)
+        {
+            return IpPrefix.TryParseAddress(text, out IPAddress? a) ? a : throw new IkeStartException($"ike.localAddress: '{text}' is not an IP address");
+        }
+
+        PeerOptions peer = config.Peers.FirstOrDefault(p => p.Address is not null)
+            ?? throw new IkeStartException("ike.localAddress: required when no peer has an address");
+        IPAddress remote = IpPrefix.TryParseAddress(peer.Address, out IPAddress? r) ? r : throw new IkeStartException($"peers '{peer.Name}' address: not an IP address");
+        try
+        {
+            using var probe = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            probe.Connect(new IPEndPoint(remote, peer.Port));
+            return ((IPEndPoint)probe.LocalEndPoint!).Address;
+        }
+        catch (SocketException e)
+        {
+            throw new IkeStartException($"ike.localAddress: not given, and no route to peer '{peer.Name}' ({remote}) to take it from: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The peer whose configuration answers IKE_SA_INIT: one without an address (it accepts anyone), else the first that does not start itself, else the first.</summary>
+    public static PeerOptions? ResponderPeer(HostConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Peers.FirstOrDefault(p => p.Address is null)
+            ?? config.Peers.FirstOrDefault(p => p.StartAction == StartAction.None)
+            ?? (config.Peers.Count > 0 ? config.Peers[0] : null);
+    }
+
+    private void Start(HostConfig config)
+    {
+        TunOptions tunOptions = config.Tun ?? throw new IkeStartException("tun: required when peers are configured (protected traffic goes through it)");
+        IPAddress local = LocalAddress(config);
+        _auth = PeerAuthenticators.Load(config, local);
+        var configs = new Dictionary<string, IkeSaConfig>(StringComparer.Ordinal);
+        foreach (PeerOptions peer in config.Peers)
+        {
+            configs[peer.Name] = PeerSaConfigs.Build(peer, _auth.For(peer.Name), local);
+        }
+
+        _bind = Bind(() => new UdpBind(new IPEndPoint(local, config.Ike.NatPort)), "ike.natPort", local, config.Ike.NatPort);
+        _transport = Bind(() => new UdpIkeTransport(local, _bind, config.Ike.Port), "ike.port", local, config.Ike.Port);
+        OpenTun(tunOptions, config.Peers);
+        PeerOptions? responder = ResponderPeer(config);
+        var installer = new EspChildSaInstaller(_table, _selectors, _routes);
+        Engine = new IkeEngine(_transport, new SpdIkePolicy(_policy, config), installer,
+            responder is null ? null : configs[responder.Name], loggers: _loggers);
+        Engine.Established += OnEstablished;
+        Engine.Closed += OnClosed;
+        _pool = new PacketPool(256, 2048);
+        _device = new TunPacketDevice(_tun!);
+        _outbound = new OutboundLoop(_device, _bind, _routes, _pool, _counters);
+        _inbound = new InboundLoop(_bind, _device, _table, _selectors, _transport, _pool, _counters);
+        _transport.Start(Engine);
+        _outbound.Start();
+        _inbound.Start();
+        IkeEngine engine = Engine;
+        CancellationToken token = _stop.Token;
+        _loop = Task.Run(() => engine.RunAsync(token, TimeSpan.FromMilliseconds(100)), CancellationToken.None);
+        HostLog.IkeStarted(_log, local.ToString(), config.Ike.Port, config.Ike.NatPort, _tun!.Name, _tun.Mtu, config.Peers.Count, responder?.Name ?? "(nobody)");
+
+        var initiated = new Dictionary<string, (IkeSaConfig, IPEndPoint)>(StringComparer.Ordinal);
+        foreach (PeerOptions peer in config.Peers)
+        {
+            if (peer.StartAction != StartAction.None && IpPrefix.TryParseAddress(peer.Address, out IPAddress? remote))
+            {
+                initiated[peer.Name] = (configs[peer.Name], new IPEndPoint(remote, peer.Port));
+            }
+        }
+
+        _initiated = initiated;
+        foreach (string name in initiated.Keys)
+        {
+            _ = InitiateAsync(name, TimeSpan.Zero);
+        }
+    }
+
+    private void OpenTun(TunOptions options, IReadOnlyList<PeerOptions> peers)
+    {
+        try
+        {
+            _tun = LinuxTun.Create(options.Name, options.Mtu);
+            var ip = new IpCommand();
+            foreach (string text in options.Addresses)
+            {
+                if (IpPrefix.TryParse(text, out IpPrefix p))
+                {
+                    ip.AddAddress(_tun.Name, p.Address, p.Length);
+                }
+            }
+
+            ip.SetUp(_tun.Name);
+            var routed = new HashSet<string>(StringComparer.Ordinal);
+            foreach (string text in peers.SelectMany(p => p.RemoteSubnets))
+            {
+                if (IpPrefix.TryParse(text, out IpPrefix p) && routed.Add(p.Network + "/" + p.Length))
+                {
+                    ip.AddRoute(_tun.Name, new IPNetwork(p.Network, p.Length));
+                }
+            }
+        }
+        catch (TunException e)
+        {
+            throw new IkeStartException($"tun: cannot set up '{options.Name}': {e.Message}", e);
+        }
+    }
+
+    private static T Bind<T>(Func<T> open, string key, IPAddress local, int port)
+    {
+        try
+        {
+            return open();
+        }
+        catch (SocketException e)
+        {
+            string why = e.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => "already in use (another IKE daemon, strongSwan or libreswan?)",
+                SocketError.AddressNotAvailable => "the address is not on this host",
+                SocketError.AccessDenied => "permission denied (CAP_NET_BIND_SERVICE is needed below 1024)",
+                _ => e.Message,
+            };
+            throw new IkeStartException($"{key}: cannot bind UDP {local}:{port}: {why}", e);
+        }
+    }
+
+    private async Task InitiateAsync(string name, TimeSpan delay)
+    {
+        try
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                HostLog.Reconnecting(_log, name, delay.TotalSeconds);
+                await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+            }
+
+            if (_stopping || Engine is not { } engine || _transport is not { } transport)
+            {
+                return;
+            }
+
+            IReadOnlyList<IkeSa> sas = await engine.SnapshotAsync().WaitAsync(s_stepBound, _stop.Token).ConfigureAwait(false);
+            if (sas.Any(s => s.Config.Name == name && s.State != IkeSaState.Closed))
+            {
+                lock (_attemptLock)
+                {
+                    _attempts.Remove(name);
+                }
+
+                return;
+            }
+
+            (IkeSaConfig config, IPEndPoint remote) = _initiated[name];
+            HostLog.Initiating(_log, name, remote.ToString());
+            IkeSa sa = await engine.InitiateAsync(config, transport.LocalEndPoint500, remote).WaitAsync(s_stepBound, _stop.Token).ConfigureAwait(false);
+            if (sa.State == IkeSaState.Closed)
+            {
+                ScheduleRetry(name);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException or SocketException)
+        {
+            HostLog.InitiateFailed(_log, name, e.Message);
+            ScheduleRetry(name);
+        }
+    }
+
+    private void ScheduleRetry(string name)
+    {
+        if (_stopping || !_initiated.ContainsKey(name))
+        {
+            return;
+        }
+
+        int attempt;
+        lock (_attemptLock)
+        {
+            _attempts.TryGetValue(name, out attempt);
+            _attempts[name] = attempt + 1;
+        }
+
+        TimeSpan delay = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(attempt, 16))));
+        _ = InitiateAsync(name, delay);
+    }
+
+    private void OnEstablished(IkeSa sa)
+    {
+        lock (_attemptLock)
+        {
+            _attempts.Remove(sa.Config.Name);
+        }
+
+        HostLog.SaEstablished(_log, sa.Config.Name, PeerNames.Describe(sa.PeerIdentity));
+    }
+
+    private void OnClosed(IkeSa sa, string reason)
+    {
+        // A rekeyed SA closes too once its replacement runs; the event cannot tell, so the retry looks at the SA list
+        // first and does nothing while another SA with the peer is up.
+        HostLog.SaClosed(_log, sa.Config.Name, reason);
+        ScheduleRetry(sa.Config.Name);
+    }
+
+    private void Teardown()
+    {
+        _outbound?.Stop(TimeSpan.FromSeconds(2));
+        _inbound?.Stop(TimeSpan.FromSeconds(2));
+        _outbound = null;
+        _inbound = null;
+        _transport?.Dispose();
+        _transport = null;
+        _bind?.Dispose();
+        _bind = null;
+        _device?.Dispose();
+        _device = null;
+        _tun?.Dispose();
+        _tun = null;
+        if (Engine is { } engine)
+        {
+            engine.Established -= OnEstablished;
+            engine.Closed -= OnClosed;
+            Engine = null;
+            engine.Dispose();
+        }
+
+        _auth?.Dispose();
+        _auth = null;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using IpsecFw.Host.Configuration;
+using IpsecFw.Ike.Auth;
+using IpsecFw.Ike.Config;
+using IpsecFw.Ike.Messages;
+using IpsecFw.Ike.Messages.Payloads;
+
+namespace IpsecFw.Host.Daemon;
+
+/// <summary>
+/// Turns a configured peer into the engine's <see cref="IkeSaConfig"/>: the peer's name, authenticator, proposals
+/// (through <see cref="PeerProposals"/>), traffic selectors (<c>localSubnets</c>/<c>remoteSubnets</c>, else the two IKE
+/// addresses as /32 or /128) and liveness interval. Thread-safe.
+/// </summary>
+internal static class PeerSaConfigs
+{
+    /// <summary>The configuration of one peer.</summary>
+    public static IkeSaConfig Build(PeerOptions peer, IIkeAuthenticator authenticator, IPAddress localAddress)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        ArgumentNullException.ThrowIfNull(localAddress);
+        IPAddress? remote = peer.Address is { } a && IpPrefix.TryParseAddress(a, out IPAddress? parsed) ? parsed : null;
+        return new IkeSaConfig
+        {
+            Name = peer.Name,
+            Authenticator = authenticator,
+            IkeProposals = PeerProposals.Ike(peer),
+            EspProposals = PeerProposals.Esp(peer),
+            LocalTrafficSelectors = Selectors(peer.LocalSubnets, localAddress),
+            RemoteTrafficSelectors = Selectors(peer.RemoteSubnets, remote),
+            DpdDelay = TimeSpan.FromSeconds(Math.Max(0, peer.Dpd.IntervalSeconds)),
+        };
+    }
+
+    /// <summary>The selectors of a list of prefixes; an empty list means <paramref name="host"/> alone (or any IPv4 address without one).</summary>
+    public static IReadOnlyList<TrafficSelector> Selectors(IReadOnlyList<string> prefixes, IPAddress? host)
+    {
+        ArgumentNullException.ThrowIfNull(prefixes);
+        if (prefixes.Count == 0)
+        {
+            return host is null ? [IkeSaConfig.AnyIpv4] : [FromPrefix(new IpPrefix(host, host.GetAddressBytes().Length * 8))];
+        }
+
+        var list = new List<TrafficSelector>(prefixes.Count);
+        foreach (string text in prefixes)
+        {
+            if (IpPrefix.TryParse(text, out IpPrefix prefix))
+            {
+                list.Add(FromPrefix(prefix));
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>The address-range selector of a prefix, any protocol and port.</summary>
+    public static TrafficSelector FromPrefix(IpPrefix prefix)
+    {
+        byte[] start = prefix.Network.GetAddressBytes(), end = (byte[])start.Clone();
+        for (int bit = prefix.Length; bit < end.Length * 8; bit++)
+        {
+            end[bit / 8] |= (byte)(0x80 >> (bit % 8));
+        }
+
+        return new TrafficSelector(start.Length == 4 ? TsType.Ipv4AddressRange : TsType.Ipv6AddressRange, 0, 0, 65535,
+            new IPAddress(start), new IPAddress(end));
+    }
+}
