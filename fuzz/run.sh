@@ -9,7 +9,7 @@
 #   sharpfuzz     dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path artifacts/tools/sharpfuzz
 #                 (or SHARPFUZZ=/path/to/sharpfuzz; scripts/suites/fuzz.sh installs it there)
 # Steps: publish fuzz/IpsecFw.Fuzz into a fresh folder, instrument IpsecFw.Esp.dll, IpsecFw.Ike.dll,
-# IpsecFw.Spd.dll and IpsecFw.Host.dll with sharpfuzz, then per target: afl-fuzz -V N on the seeds of fuzz/Corpora/<Target> (with
+# IpsecFw.Spd.dll and ipsecfw.dll (Host) with sharpfuzz, then per target: afl-fuzz -V N on the seeds of fuzz/Corpora/<Target> (with
 # fuzz/Dictionaries/*.dict where there is one), read findings/default/fuzzer_stats, copy every crash input into
 # fuzz/Corpora/<Target>/regressions/ and reproduce it once to show the exception.
 # Work files go to $IPSECFW_FUZZ_WORK (default artifacts/fuzz). Exit status 1 if any target crashed, hung or could not
@@ -25,7 +25,7 @@ if (($# > 0)); then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 WORK="${IPSECFW_FUZZ_WORK:-$ROOT/artifacts/fuzz}"
 SHARPFUZZ="${SHARPFUZZ:-$ROOT/artifacts/tools/sharpfuzz/sharpfuzz}"
 DOTNET="$(command -v dotnet || true)"
-INSTRUMENTED=(IpsecFw.Esp.dll IpsecFw.Ike.dll IpsecFw.Spd.dll IpsecFw.Host.dll)
+INSTRUMENTED=(IpsecFw.Esp.dll IpsecFw.Ike.dll IpsecFw.Spd.dll ipsecfw.dll)   # ipsecfw.dll: Host (its AssemblyName)
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 MSBUILDTERMINALLOGGER=off
