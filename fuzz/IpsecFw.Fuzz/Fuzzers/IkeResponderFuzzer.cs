@@ -133,6 +133,11 @@ internal sealed class IkeResponderFuzzer : IFuzzer
             CheckSent(responderHost);
         }
 
+        if (s_verbose)
+        {
+            Console.Error.WriteLine($"responder state {responder.State}, {responder.Children.Count} child SAs");
+        }
+
         if (established && !keyed && responder.State != IkeSaState.Established)
         {
             throw new FuzzInvariantException($"unauthenticated datagrams moved an established responder to {responder.State}");
@@ -142,10 +147,17 @@ internal sealed class IkeResponderFuzzer : IFuzzer
         initiator?.Dispose();
     }
 
+    private static readonly bool s_verbose = Environment.GetEnvironmentVariable("IPSECFW_FUZZ_VERBOSE") == "1";
+
     private static void CheckSent(FuzzIkeHost host)
     {
         while (host.Outbox.TryDequeue(out byte[]? message))
         {
+            if (s_verbose && IkeMessage.TryDecode(message, out IkeMessage sent, out _))
+            {
+                Console.Error.WriteLine($"responder sent {sent.Header.ExchangeType} id {sent.Header.MessageId} response={sent.Header.IsResponse} ({message.Length} bytes)");
+            }
+
             if (!IkeMessage.TryDecode(message, out _, out IkeDecodeFailure failure))
             {
                 throw new FuzzInvariantException($"the responder sent a datagram that does not decode ({failure.Error} at {failure.Offset}): {Convert.ToHexString(message)}");
