@@ -8,8 +8,8 @@
 #   afl-fuzz      apt-get install -y afl++            (scripts/test.sh installs it)
 #   sharpfuzz     dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path artifacts/tools/sharpfuzz
 #                 (or SHARPFUZZ=/path/to/sharpfuzz; scripts/suites/fuzz.sh installs it there)
-# Steps: publish fuzz/IpsecFw.Fuzz into a fresh folder, instrument IpsecFw.Esp.dll, IpsecFw.Ike.dll and
-# IpsecFw.Spd.dll with sharpfuzz, then per target: afl-fuzz -V N on the seeds of fuzz/Corpora/<Target> (with
+# Steps: publish fuzz/IpsecFw.Fuzz into a fresh folder, instrument IpsecFw.Esp.dll, IpsecFw.Ike.dll,
+# IpsecFw.Spd.dll and ipsecfw.dll (Host) with sharpfuzz, then per target: afl-fuzz -V N on the seeds of fuzz/Corpora/<Target> (with
 # fuzz/Dictionaries/*.dict where there is one), read findings/default/fuzzer_stats, copy every crash input into
 # fuzz/Corpora/<Target>/regressions/ and reproduce it once to show the exception.
 # Work files go to $IPSECFW_FUZZ_WORK (default artifacts/fuzz). Exit status 1 if any target crashed, hung or could not
@@ -19,12 +19,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION="${1:-60}"
 shift || true
-ALL_TARGETS=(EspDecapsulate IkeMessageDecode SpdCompile)
+ALL_TARGETS=(EspDecapsulate IkeMessageDecode SpdCompile IkeSkDecrypt IkeResponder TrafficSelectors ConfigurationPayload
+  CertificateChain DistinguishedName HostConfig PacketClassifier FragmentReassembly PolicyBundle)
 if (($# > 0)); then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 WORK="${IPSECFW_FUZZ_WORK:-$ROOT/artifacts/fuzz}"
 SHARPFUZZ="${SHARPFUZZ:-$ROOT/artifacts/tools/sharpfuzz/sharpfuzz}"
 DOTNET="$(command -v dotnet || true)"
-INSTRUMENTED=(IpsecFw.Esp.dll IpsecFw.Ike.dll IpsecFw.Spd.dll)
+INSTRUMENTED=(IpsecFw.Esp.dll IpsecFw.Ike.dll IpsecFw.Spd.dll ipsecfw.dll)   # ipsecfw.dll: Host (its AssemblyName)
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 MSBUILDTERMINALLOGGER=off
@@ -42,7 +43,7 @@ log() { printf '==> %s\n' "$*"; }
 
 summary() {
   echo
-  printf '%-18s %-8s %12s %8s %8s %6s %9s\n' target result execs paths crashes hangs execs/s
+  printf '%-20s %-8s %12s %8s %8s %6s %9s\n' target result execs paths crashes hangs execs/s
   local row
   for row in "${rows[@]}"; do printf '%s\n' "$row"; done
   echo "$passed passed, $failed failed, $skipped skipped"
@@ -52,7 +53,7 @@ skip_all() {
   local why=$1 target
   echo "fuzz/run.sh: $why; every target skipped"
   for target in "${TARGETS[@]}"; do
-    rows+=("$(printf '%-18s %-8s %12s %8s %8s %6s %9s' "$target" skipped - - - - -)")
+    rows+=("$(printf '%-20s %-8s %12s %8s %8s %6s %9s' "$target" skipped - - - - -)")
     skipped=$((skipped + 1))
   done
   summary
@@ -77,7 +78,7 @@ if ! dotnet publish "$ROOT/fuzz/IpsecFw.Fuzz/IpsecFw.Fuzz.csproj" -c Release -o 
   tail -n 30 "$WORK/publish.log"
   echo "fuzz/run.sh: publish failed; every target counts as failed"
   for target in "${TARGETS[@]}"; do
-    rows+=("$(printf '%-18s %-8s %12s %8s %8s %6s %9s' "$target" FAILED - - - - -)")
+    rows+=("$(printf '%-20s %-8s %12s %8s %8s %6s %9s' "$target" FAILED - - - - -)")
     failed=$((failed + 1))
   done
   summary
@@ -109,7 +110,7 @@ run_target() {
   mkdir -p "$dir/in"
   if [[ ! -d "$corpus" ]]; then
     echo "$target: no corpus at ${corpus#"$ROOT"/}"
-    rows+=("$(printf '%-18s %-8s %12s %8s %8s %6s %9s' "$target" FAILED - - - - -)")
+    rows+=("$(printf '%-20s %-8s %12s %8s %8s %6s %9s' "$target" FAILED - - - - -)")
     failed=$((failed + 1))
     return 0
   fi
@@ -119,8 +120,10 @@ run_target() {
     cp "$f" "$dir/in/$(printf '%04d' "$n")-$(basename "$f")"
   done < <(find "$corpus" -type f -size +0 ! -name '*.md' -print0 | sort -z)
   case "$target" in
-    IkeMessageDecode) dict="$ROOT/fuzz/Dictionaries/ike.dict" ;;
-    SpdCompile) dict="$ROOT/fuzz/Dictionaries/policy.dict" ;;
+    IkeMessageDecode | IkeSkDecrypt | IkeResponder | TrafficSelectors | ConfigurationPayload) dict="$ROOT/fuzz/Dictionaries/ike.dict" ;;
+    SpdCompile | PolicyBundle) dict="$ROOT/fuzz/Dictionaries/policy.dict" ;;
+    CertificateChain | DistinguishedName) dict="$ROOT/fuzz/Dictionaries/x509.dict" ;;
+    HostConfig) dict="$ROOT/fuzz/Dictionaries/config.dict" ;;
   esac
   local dict_args=()
   [[ -z "$dict" ]] || dict_args=(-x "$dict")
@@ -134,7 +137,7 @@ run_target() {
   if [[ ! -f "$stats" ]]; then
     echo "$target: afl-fuzz exited $rc without fuzzer_stats; last lines of ${dir#"$ROOT"/}/afl.log:"
     tail -n 25 "$dir/afl.log" | sed 's/^/    /'
-    rows+=("$(printf '%-18s %-8s %12s %8s %8s %6s %9s' "$target" FAILED - - - - -)")
+    rows+=("$(printf '%-20s %-8s %12s %8s %8s %6s %9s' "$target" FAILED - - - - -)")
     failed=$((failed + 1))
     return 0
   fi
@@ -164,7 +167,7 @@ run_target() {
     tail -n 25 "$dir/afl.log" | sed 's/^/    /'
   fi
   echo "$target: $result: $execs executions, $paths paths, $crashes crashes, $hangs hangs, $speed execs/s"
-  rows+=("$(printf '%-18s %-8s %12s %8s %8s %6s %9s' "$target" "$result" "$execs" "$paths" "$crashes" "$hangs" "$speed")")
+  rows+=("$(printf '%-20s %-8s %12s %8s %8s %6s %9s' "$target" "$result" "$execs" "$paths" "$crashes" "$hangs" "$speed")")
   if [[ "$result" == passed ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 

@@ -10,11 +10,14 @@ internal static class CorpusReplay
 {
     private const int MaxHexShown = 256;
 
-    public static int Run(IFuzzer target, string[] folders)
+    public static int Run(IFuzzer target, string[] folders) => Run(target, folders, Console.Out, Console.Error);
+
+    /// <summary>As <see cref="Run(IFuzzer, string[])"/>, writing to the given writers (the unit tests capture them).</summary>
+    public static int Run(IFuzzer target, string[] folders, TextWriter output, TextWriter errors)
     {
         if (folders.Length == 0)
         {
-            Console.Error.WriteLine($"usage: IpsecFw.Fuzz {target.Name} --replay <dir>...");
+            errors.WriteLine($"usage: IpsecFw.Fuzz {target.Name} --replay <dir>...");
             return 2;
         }
 
@@ -23,7 +26,7 @@ internal static class CorpusReplay
         {
             if (!Directory.Exists(folder))
             {
-                Console.Error.WriteLine($"{target.Name}: no folder {folder}");
+                errors.WriteLine($"{target.Name}: no folder {folder}");
                 return 2;
             }
 
@@ -34,7 +37,7 @@ internal static class CorpusReplay
         files.Sort(StringComparer.Ordinal);
         if (files.Count == 0)
         {
-            Console.Error.WriteLine($"{target.Name}: no input under {string.Join(", ", folders)}");
+            errors.WriteLine($"{target.Name}: no input under {string.Join(", ", folders)}");
             return 2;
         }
 
@@ -51,12 +54,12 @@ internal static class CorpusReplay
             {
                 failed++;
                 string hex = Convert.ToHexString(input.AsSpan(0, Math.Min(input.Length, MaxHexShown)));
-                Console.WriteLine($"FAILED {file} ({input.Length} bytes): {hex}{(input.Length > MaxHexShown ? "..." : "")}");
-                Console.WriteLine(e.ToString());
+                output.WriteLine($"FAILED {file} ({input.Length} bytes): {hex}{(input.Length > MaxHexShown ? "..." : "")}");
+                output.WriteLine(e.ToString());
             }
         }
 
-        Console.WriteLine($"{target.Name}: replayed {files.Count} inputs in {clock.ElapsedMilliseconds} ms, {failed} failed");
+        output.WriteLine($"{target.Name}: replayed {files.Count} inputs in {clock.ElapsedMilliseconds} ms, {failed} failed");
         return failed == 0 ? 0 : 1;
     }
 }

@@ -6,9 +6,15 @@ using SharpFuzz;
 //   IpsecFw.Fuzz --list                        the targets
 //   IpsecFw.Fuzz <target>                      run under afl-fuzz (SharpFuzz fork server; input on stdin)
 //   IpsecFw.Fuzz <target> --replay <dir>...    run every file under the folders in-process; exit 1 on any exception
-//   IpsecFw.Fuzz --make-seeds <corpora-dir>    write the ESP seeds, made by our own Encapsulator
+//   IpsecFw.Fuzz --make-seeds <corpora-dir>    write the generated seeds (ESP, SK, responder, TS, CP, PKI, IP, bundles)
 // fuzz/run.sh does the AFL side; scripts/suites/fuzz.sh replays the corpora and runs it.
-IFuzzer[] targets = [new EspDecapsulateFuzzer(), new IkeMessageDecodeFuzzer(), new SpdCompileFuzzer()];
+IFuzzer[] targets =
+[
+    new EspDecapsulateFuzzer(), new IkeMessageDecodeFuzzer(), new SpdCompileFuzzer(),
+    new IkeSkDecryptFuzzer(), new IkeResponderFuzzer(), new TrafficSelectorsFuzzer(), new ConfigurationPayloadFuzzer(),
+    new CertificateChainFuzzer(), new DistinguishedNameFuzzer(), new HostConfigFuzzer(), new PacketClassifierFuzzer(),
+    new FragmentReassemblyFuzzer(), new PolicyBundleFuzzer(),
+];
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
@@ -36,6 +42,8 @@ if (args[0] == "--make-seeds")
 
     int written = EspSeeds.Write(Path.Combine(args[1], "EspDecapsulate"));
     Console.WriteLine($"wrote {written} ESP seeds under {Path.Combine(args[1], "EspDecapsulate")}");
+    int more = MoreSeeds.Write(args[1]);
+    Console.WriteLine($"wrote {more} seeds of the other targets under {args[1]} (IkeMessageDecode and SpdCompile seeds are inputs, not written)");
     return 0;
 }
 

@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace IpsecFw.Host.Configuration;
 
@@ -55,6 +58,13 @@ public static class ConfigLoader
             utf8 = utf8[3..];
         }
 
+        // JsonDocument checks UTF-8 only when a string is read (it throws InvalidOperationException then, from the
+        // schema check): refuse invalid UTF-8 here, with its position, as any other syntax error.
+        if (!Utf8.IsValid(utf8))
+        {
+            return new ConfigLoadResult(file, null, [new ConfigError(InvalidUtf8Position(utf8), "invalid JSON: the file is not valid UTF-8")]);
+        }
+
         JsonDocument document;
         try
         {
@@ -103,6 +113,26 @@ public static class ConfigLoader
         new(path, null, [new ConfigError(string.Empty, message)]);
 
     /// <summary>System.Text.Json ends its messages with "LineNumber: 3 | BytePositionInLine: 7."; the position is shown before.</summary>
+    /// <summary>"line:column" (1-based, in bytes) of the first byte that is not valid UTF-8.</summary>
+    private static string InvalidUtf8Position(ReadOnlySpan<byte> utf8)
+    {
+        int offset = 0;
+        while (offset < utf8.Length)
+        {
+            if (Rune.DecodeFromUtf8(utf8[offset..], out _, out int consumed) != OperationStatus.Done)
+            {
+                break;
+            }
+
+            offset += consumed;
+        }
+
+        ReadOnlySpan<byte> before = utf8[..offset];
+        int line = before.Count((byte)'\n') + 1;
+        int column = offset - (before.LastIndexOf((byte)'\n') + 1) + 1;
+        return $"{line}:{column}";
+    }
+
     private static string StripPosition(string message)
     {
         int at = message.IndexOf(" Path: ", StringComparison.Ordinal);

@@ -195,6 +195,22 @@ public sealed class BadConfigTests : IDisposable
     }
 
     [Fact]
+    public void Invalid_utf8_in_a_name_or_a_value_is_an_error_not_an_exception()
+    {
+        // Found by the HostConfig fuzz target: JsonDocument checks UTF-8 only when a string is read, and threw
+        // InvalidOperationException from the schema check (fuzz/Corpora/HostConfig/regressions/).
+        byte[] badName = [.. "{\n  \"tu"u8, 0x84, .. "n\": {} }"u8];
+        ConfigLoadResult result = ConfigLoader.Parse(badName, "config.json", "/");
+        ConfigError error = Assert.Single(result.Errors);
+        Assert.Equal("2:6", error.Path);
+        Assert.Contains("not valid UTF-8", error.Message, StringComparison.Ordinal);
+        Assert.Null(result.Config);
+
+        byte[] badValue = [.. "{ \"tun\": { \"name\": \"ipsec"u8, 0xC3, 0x28, .. "\" } }"u8];
+        Assert.Contains("not valid UTF-8", Assert.Single(ConfigLoader.Parse(badValue, "config.json", "/").Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Several_errors_are_all_reported()
     {
         string file = _dir.Write("config.json",
