@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using IpsecFw.Ike.Messages;
 using Org.BouncyCastle.Asn1.X9;
+using Org.BouncyCastle.Crypto.EC;
 using BigInteger = Org.BouncyCastle.Math.BigInteger;
 using ECPoint = Org.BouncyCastle.Math.EC.ECPoint;
 
@@ -116,11 +117,12 @@ public sealed class EcpKeyExchange : IkeKeyExchange
         return true;
     }
 
-    // One parameter set per curve for the process: the generator keeps BouncyCastle's precomputed multiples, so a key
+    // BouncyCastle's custom curve implementations (fixed-size limbs, no BigInteger per operation), and one parameter
+    // set per curve for the process: the generator keeps BouncyCastle's precomputed multiples, so a key
     // pair costs one fixed-base multiplication instead of rebuilding the tables (megabytes and milliseconds) each time.
-    private static readonly Lazy<X9ECParameters> s_p256 = new(() => ECNamedCurveTable.GetByName("secp256r1"));
-    private static readonly Lazy<X9ECParameters> s_p384 = new(() => ECNamedCurveTable.GetByName("secp384r1"));
-    private static readonly Lazy<X9ECParameters> s_p521 = new(() => ECNamedCurveTable.GetByName("secp521r1"));
+    private static readonly Lazy<X9ECParameters> s_p256 = new(() => CustomNamedCurves.GetByName("secp256r1"));
+    private static readonly Lazy<X9ECParameters> s_p384 = new(() => CustomNamedCurves.GetByName("secp384r1"));
+    private static readonly Lazy<X9ECParameters> s_p521 = new(() => CustomNamedCurves.GetByName("secp521r1"));
 
     private static X9ECParameters? CurveFor(KeyExchangeMethod method) => method switch
     {
