@@ -39,44 +39,18 @@ public static class SelectorNarrowing
         }
 
         ushort startPort = Math.Max(x.StartPort, y.StartPort), endPort = Math.Min(x.EndPort, y.EndPort);
-        UInt128 start = Max(Value(x.StartAddress), Value(y.StartAddress)), end = Min(Value(x.EndAddress), Value(y.EndAddress));
+        UInt128 start = Max(AddressNumber.Of(x.StartAddress), AddressNumber.Of(y.StartAddress)), end = Min(AddressNumber.Of(x.EndAddress), AddressNumber.Of(y.EndAddress));
         if (startPort > endPort || start > end)
         {
             return false;
         }
 
         bool v4 = x.TsType == TsType.Ipv4AddressRange;
-        both = new TrafficSelector(x.TsType, x.IpProtocol != 0 ? x.IpProtocol : y.IpProtocol, startPort, endPort, Address(start, v4), Address(end, v4));
+        both = new TrafficSelector(x.TsType, x.IpProtocol != 0 ? x.IpProtocol : y.IpProtocol, startPort, endPort, AddressNumber.ToAddress(start, v4), AddressNumber.ToAddress(end, v4));
         return true;
     }
 
     private static UInt128 Max(UInt128 a, UInt128 b) => a > b ? a : b;
 
     private static UInt128 Min(UInt128 a, UInt128 b) => a < b ? a : b;
-
-    private static UInt128 Value(IPAddress address)
-    {
-        Span<byte> b = stackalloc byte[16];
-        address.TryWriteBytes(b, out int n);
-        UInt128 v = 0;
-        for (int i = 0; i < n; i++)
-        {
-            v = (v << 8) | b[i];
-        }
-
-        return v;
-    }
-
-    private static IPAddress Address(UInt128 value, bool v4)
-    {
-        int n = v4 ? 4 : 16;
-        byte[] b = new byte[n];
-        for (int i = n - 1; i >= 0; i--)
-        {
-            b[i] = (byte)(value & 0xff);
-            value >>= 8;
-        }
-
-        return new IPAddress(b);
-    }
 }

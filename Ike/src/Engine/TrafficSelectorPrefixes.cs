@@ -12,7 +12,7 @@ public static class TrafficSelectorPrefixes
     {
         ArgumentNullException.ThrowIfNull(selector);
         int bits = selector.TsType == TsType.Ipv4AddressRange ? 32 : 128;
-        UInt128 start = Value(selector.StartAddress), end = Value(selector.EndAddress);
+        UInt128 start = AddressNumber.Of(selector.StartAddress), end = AddressNumber.Of(selector.EndAddress);
         var result = new List<IPNetwork>();
         while (start <= end && result.Count < 256)
         {
@@ -28,7 +28,7 @@ public static class TrafficSelectorPrefixes
                 size++;
             }
 
-            result.Add(new IPNetwork(Address(start, bits == 32), bits - size));
+            result.Add(new IPNetwork(AddressNumber.ToAddress(start, bits == 32), bits - size));
             UInt128 next = start + (UInt128.One << size);
             if (next == 0 || (bits == 32 && next > uint.MaxValue))
             {
@@ -39,31 +39,5 @@ public static class TrafficSelectorPrefixes
         }
 
         return result;
-    }
-
-    private static UInt128 Value(IPAddress address)
-    {
-        Span<byte> b = stackalloc byte[16];
-        address.TryWriteBytes(b, out int n);
-        UInt128 v = 0;
-        for (int i = 0; i < n; i++)
-        {
-            v = (v << 8) | b[i];
-        }
-
-        return v;
-    }
-
-    private static IPAddress Address(UInt128 value, bool v4)
-    {
-        int n = v4 ? 4 : 16;
-        byte[] b = new byte[n];
-        for (int i = n - 1; i >= 0; i--)
-        {
-            b[i] = (byte)(value & 0xff);
-            value >>= 8;
-        }
-
-        return new IPAddress(b);
     }
 }
