@@ -79,14 +79,10 @@ public sealed partial class IkeSa
         {
             _host.ReleaseChildSpi(spi);
             old.RekeyStarted = null;
-            if (error.NotifyType == NotifyType.InvalidKePayload && error.Data.Length == 2 && attempt < MaxKeRetries)
+            if (attempt < MaxKeRetries && InvalidKePayload.TryReadOffered(error, Config.EspProposals, out KeyExchangeMethod wanted))
             {
-                var wanted = (KeyExchangeMethod)BinaryPrimitives.ReadUInt16BigEndian(error.Data);
-                if (Config.EspProposals.Any(p => p.OfType(TransformType.KeyExchange).Any(t => t.Id == (ushort)wanted)))
-                {
-                    RekeyChild(old, wanted, attempt + 1);
-                    return;
-                }
+                RekeyChild(old, wanted, attempt + 1);
+                return;
             }
 
             _log.LogWarning("IKE SA {Spi:x16}: peer refused the rekey of {Child}: {Error}", LocalSpi, old, error.NotifyType);
@@ -179,9 +175,7 @@ public sealed partial class IkeSa
         KePayload? kei = m.Get<KePayload>();
         if (esp.PfsGroup != KeyExchangeMethod.None && kei?.Group != esp.PfsGroup)
         {
-            byte[] data = new byte[2];
-            BinaryPrimitives.WriteUInt16BigEndian(data, (ushort)esp.PfsGroup);
-            RespondProtected(ExchangeType.CreateChildSa, [new NotifyPayload(NotifyType.InvalidKePayload, data)]);
+            RespondProtected(ExchangeType.CreateChildSa, [InvalidKePayload.Create(esp.PfsGroup)]);
             return;
         }
 

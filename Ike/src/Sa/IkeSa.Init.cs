@@ -68,10 +68,8 @@ public sealed partial class IkeSa
         if (ke.Group != algorithms.Group)
         {
             // RFC 7296 1.2: tell the initiator which group we chose; keep no state.
-            byte[] data = new byte[2];
-            BinaryPrimitives.WriteUInt16BigEndian(data, (ushort)algorithms.Group);
             refusal = $"initiator guessed key exchange group {ke.Group}, we chose {algorithms.Group}";
-            SendStatelessError(host, h, local, remote, new NotifyPayload(NotifyType.InvalidKePayload, data));
+            SendStatelessError(host, h, local, remote, InvalidKePayload.Create(algorithms.Group));
             return null;
         }
 
@@ -178,8 +176,7 @@ public sealed partial class IkeSa
 
         if (response.GetNotify(NotifyType.InvalidKePayload) is { } invalidKe && response.Get<SaPayload>() is null)
         {
-            var wanted = invalidKe.Data.Length == 2 ? (KeyExchangeMethod)BinaryPrimitives.ReadUInt16BigEndian(invalidKe.Data) : KeyExchangeMethod.None;
-            bool offered = Config.IkeProposals.Any(p => p.OfType(TransformType.KeyExchange).Any(t => t.Id == (ushort)wanted));
+            bool offered = InvalidKePayload.TryReadOffered(invalidKe, Config.IkeProposals, out KeyExchangeMethod wanted);
             if (!offered || wanted == _group || ++_initAttempts > MaxInitAttempts)
             {
                 Close($"responder asked for key exchange group {wanted}, which we did not offer");

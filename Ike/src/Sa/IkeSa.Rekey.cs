@@ -60,15 +60,11 @@ public sealed partial class IkeSa
     {
         if (m.Inner.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } error)
         {
-            if (error.NotifyType == NotifyType.InvalidKePayload && error.Data.Length == 2 && attempt < MaxKeRetries)
+            if (attempt < MaxKeRetries && InvalidKePayload.TryReadOffered(error, Config.IkeProposals, out KeyExchangeMethod wanted))
             {
-                var wanted = (KeyExchangeMethod)BinaryPrimitives.ReadUInt16BigEndian(error.Data);
-                if (Config.IkeProposals.Any(p => p.OfType(TransformType.KeyExchange).Any(t => t.Id == (ushort)wanted)))
-                {
-                    _ikeRekeyStarted = null;
-                    RekeyIkeSa(wanted, attempt + 1);
-                    return;
-                }
+                _ikeRekeyStarted = null;
+                RekeyIkeSa(wanted, attempt + 1);
+                return;
             }
 
             // Try again in a minute (RFC 7296 2.25: TEMPORARY_FAILURE means "later").
@@ -115,9 +111,7 @@ public sealed partial class IkeSa
 
         if (kei is null || kei.Group != algorithms.Group)
         {
-            byte[] data = new byte[2];
-            BinaryPrimitives.WriteUInt16BigEndian(data, (ushort)algorithms.Group);
-            RespondProtected(ExchangeType.CreateChildSa, [new NotifyPayload(NotifyType.InvalidKePayload, data)]);
+            RespondProtected(ExchangeType.CreateChildSa, [InvalidKePayload.Create(algorithms.Group)]);
             return;
         }
 
