@@ -266,6 +266,45 @@ public sealed class SpdPacketFilterTests
     }
 
     [Fact]
+    public void Judging_packets_allocates_nothing_once_warm()
+    {
+        // Denials are logged (that allocates, at most MaxDenialLogsPerSecond a second): measured here with logging off.
+        var filter = new SpdPacketFilter(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, () => _now, 4096);
+        filter.Apply(Specialize(Compile(Figure1.Source, 1), Identity("host1.example.com"), s_host1), Figure1.Source);
+        filter.AddSa(MailGwIn, MailGwOut, "mailgw", Identity("mail-gw.example.com"));
+        filter.AddSa(AnonIn, AnonOut, "anon", null);
+        PacketBuffer syn = Buffer(PacketBuilder.Tcp(s_mailGw, s_host1, 40000, 25, PacketBuilder.TcpSyn));
+        PacketBuffer synAck = Buffer(PacketBuilder.Tcp(s_host1, s_mailGw, 25, 40000, PacketBuilder.TcpSyn | PacketBuilder.TcpAck));
+        PacketBuffer ack = Buffer(PacketBuilder.Tcp(s_mailGw, s_host1, 40000, 25, PacketBuilder.TcpAck, new byte[100]));
+        PacketBuffer reply = Buffer(PacketBuilder.Tcp(s_host1, s_mailGw, 25, 40000, PacketBuilder.TcpAck, new byte[100]));
+        PacketBuffer[] ntp = [.. Enumerable.Range(0, 2000).Select(i => Buffer(PacketBuilder.Udp(s_timeServer, s_host1, (ushort)(1024 + i), 123, [1])))];
+        PacketBuffer denied = Buffer(PacketBuilder.Udp(s_otherServer, s_host1, 123, 123, [1]));
+        Assert.Equal(PacketVerdict.Pass, filter.Inbound(MailGwIn, syn));
+        Assert.Equal(PacketVerdict.Pass, filter.Outbound(MailGwOut, synAck));
+        for (int i = 0; i < 1000; i++)
+        {
+            filter.Inbound(MailGwIn, ack);
+            filter.Outbound(MailGwOut, reply);
+            filter.Inbound(AnonIn, ntp[i]);
+            filter.Inbound(AnonIn, denied);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            filter.Inbound(MailGwIn, ack);
+            filter.Outbound(MailGwOut, reply);
+            filter.Inbound(AnonIn, ntp[1000 + i]); // a new flow each time: decided and tracked
+            filter.Inbound(AnonIn, denied);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(PacketVerdict.Pass, filter.Inbound(MailGwIn, ack));
+        Assert.Equal(2000, filter.RuleHits()[2].Allowed);
+        Assert.Equal(2000, filter.RuleHits()[^1].Denied);
+    }
+
+    [Fact]
     public void The_host_is_itself_at_its_overlay_addresses_and_at_its_IKE_address()
     {
         var config = new IpsecFw.Host.Configuration.HostConfig
