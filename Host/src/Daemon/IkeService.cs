@@ -150,7 +150,6 @@ public sealed class IkeService : IHostedService, IDisposable
         {
             _filter.Dispose();
         }
-
     }
 
     /// <summary>The local IKE address: <c>ike.localAddress</c>, else the kernel's source address towards the first peer with an address.</summary>
