@@ -38,6 +38,12 @@ public sealed class PolicyService
     /// <summary>The policy being enforced, or null before the first successful load.</summary>
     public PolicyState? Current => Volatile.Read(ref _current);
 
+    /// <summary>
+    /// Raised after a new policy has become <see cref="Current"/> (at start, on reload, for a new bundle), on the
+    /// loading thread while loads are serialised; not raised when a reload finds nothing changed or is refused.
+    /// </summary>
+    public event EventHandler<PolicyState>? Installed;
+
     /// <summary>Why the last load was refused, or null when it succeeded.</summary>
     public string? LastError => Volatile.Read(ref _lastError);
 
@@ -208,6 +214,8 @@ public sealed class PolicyService
         {
             HostLog.PolicyWarning(_logger, state.Warning);
         }
+
+        Installed?.Invoke(this, state);
     }
 
     private static string Join(string? first, string second) => first is null ? second : first + "; " + second;

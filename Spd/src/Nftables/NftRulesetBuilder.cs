@@ -14,7 +14,7 @@ namespace IpsecFw.Spd.Nftables;
 /// daemon's SPD judges every tunnelled packet); IKE and NAT-T (the daemon's own sockets); IPv6 neighbour discovery and
 /// MLD (RFC 4890 4.4.1) and the ICMP/ICMPv6 errors path MTU discovery and diagnostics need (RFC 4890 4.3.1; RFC 1191
 /// for IPv4); then the policy's rules that can match traffic in clear, in file order (first match wins, as in the
-/// SPD), each new connection only; last the policy's default deny, logged (rate-limited) and counted.
+/// SPD), each new connection only and counted; last the policy's default deny, logged (rate-limited) and counted.
 /// </para>
 /// <para>
 /// Inbound, a packet in clear has no grant (<see cref="PolicySnapshot.DecideInbound"/> with a null peer): of the rules
@@ -188,10 +188,10 @@ public static class NftRulesetBuilder
                 if (service.AnyProtocol && action.Tcp != action.Other)
                 {
                     // A reject for any protocol: TCP gets a reset, the rest an ICMP error.
-                    Rule(w, Join(addresses, "meta l4proto tcp", "ct state new", log + action.Tcp), comment);
+                    Rule(w, Join(addresses, "meta l4proto tcp", "ct state new counter", log + action.Tcp), comment);
                 }
 
-                Rule(w, Join(addresses, match, "ct state new", log + (tcp ? action.Tcp : action.Other)), comment);
+                Rule(w, Join(addresses, match, "ct state new counter", log + (tcp ? action.Tcp : action.Other)), comment);
             }
         }
     }

@@ -55,8 +55,8 @@ public sealed class NftRulesetBuilderTests
 
         Assert.Equal(
         [
-            "tcp dport 25 ct state new accept comment \"ipsecfw rule 0 line 5\"",
-            "ip saddr { 192.0.2.123 } udp dport 123 ct state new accept comment \"ipsecfw rule 2 line 7\"",
+            "tcp dport 25 ct state new counter accept comment \"ipsecfw rule 0 line 5\"",
+            "ip saddr { 192.0.2.123 } udp dport 123 ct state new counter accept comment \"ipsecfw rule 2 line 7\"",
             "counter drop comment \"ipsecfw default deny\"",
         ], PolicyRules(r, "input"));
         // Line 6's source is the x509 group mail_gw: in clear it never matches, and the comment says so.
@@ -65,8 +65,8 @@ public sealed class NftRulesetBuilderTests
         // Outbound, line 6 is PROTECT (SMTP to inside hosts only on an SA): never in clear; line 8 lets the rest out.
         Assert.Equal(
         [
-            "tcp dport 25 ct state new drop comment \"ipsecfw rule 1 line 6 protect\"",
-            "ct state new accept comment \"ipsecfw rule 3 line 8\"",
+            "tcp dport 25 ct state new counter drop comment \"ipsecfw rule 1 line 6 protect\"",
+            "ct state new counter accept comment \"ipsecfw rule 3 line 8\"",
             "counter drop comment \"ipsecfw default deny\"",
         ], PolicyRules(r, "output"));
     }
@@ -78,14 +78,14 @@ public sealed class NftRulesetBuilderTests
 
         Assert.Equal(
         [
-            "ip saddr { 192.0.2.123 } udp dport 123 ct state new accept comment \"ipsecfw rule 2 line 7\"",
+            "ip saddr { 192.0.2.123 } udp dport 123 ct state new counter accept comment \"ipsecfw rule 2 line 7\"",
             "counter drop comment \"ipsecfw default deny\"",
         ], PolicyRules(r, "input"));
         // No SMTP in clear reaches an inside host: line 5 binds the mail gateway only, line 6 needs mail_gw's certificate.
         Assert.DoesNotContain(Chain(r, "input"), l => l.Contains("dport 25", StringComparison.Ordinal));
         Assert.Equal(
         [
-            "ct state new accept comment \"ipsecfw rule 3 line 8\"",
+            "ct state new counter accept comment \"ipsecfw rule 3 line 8\"",
             "counter drop comment \"ipsecfw default deny\"",
         ], PolicyRules(r, "output"));
     }
@@ -111,12 +111,12 @@ public sealed class NftRulesetBuilderTests
         string current = Ruleset(PaperFigures.Figure2, Host1);
         Assert.Equal(
         [
-            "ip saddr { 192.0.2.123 } udp dport 123 ct state new accept comment \"ipsecfw rule 2 line 6\"",
+            "ip saddr { 192.0.2.123 } udp dport 123 ct state new counter accept comment \"ipsecfw rule 2 line 6\"",
             "counter drop comment \"ipsecfw default deny\"",
         ], PolicyRules(current, "input"));
         Assert.Equal(
         [
-            "ct state new accept comment \"ipsecfw rule 3 line 7\"",
+            "ct state new counter accept comment \"ipsecfw rule 3 line 7\"",
             "counter drop comment \"ipsecfw default deny\"",
         ], PolicyRules(current, "output"));
     }
@@ -184,16 +184,16 @@ public sealed class NftRulesetBuilderTests
         Assert.Equal(
         [
             // The local side holds this host by address only: the rule is for its addresses in lan.
-            "ip saddr { 198.18.0.7, 198.18.0.9-198.18.0.12 } ip daddr { 198.18.0.0/24 } meta l4proto tcp ct state new log prefix \"ipsecfw: rule 0 line 3 \" reject with tcp reset comment \"ipsecfw rule 0 line 3\"",
-            "ip saddr { 198.18.0.7, 198.18.0.9-198.18.0.12 } ip daddr { 198.18.0.0/24 } ct state new log prefix \"ipsecfw: rule 0 line 3 \" reject with icmpx type admin-prohibited comment \"ipsecfw rule 0 line 3\"",
-            "ip daddr { 198.18.0.0/24 } tcp dport 25 ct state new reject with tcp reset comment \"ipsecfw rule 1 line 4\"",
-            "ip6 daddr { 2001:2::/48 } tcp dport 25 ct state new reject with tcp reset comment \"ipsecfw rule 1 line 4\"",
-            "ip daddr { 198.18.0.0/24 } tcp dport 53 ct state new log prefix \"ipsecfw: rule 2 line 5 \" accept comment \"ipsecfw rule 2 line 5\"",
-            "ip daddr { 198.18.0.0/24 } udp dport 53 ct state new log prefix \"ipsecfw: rule 2 line 5 \" accept comment \"ipsecfw rule 2 line 5\"",
-            "ip6 daddr { 2001:2::/48 } tcp dport 53 ct state new log prefix \"ipsecfw: rule 2 line 5 \" accept comment \"ipsecfw rule 2 line 5\"",
-            "ip6 daddr { 2001:2::/48 } udp dport 53 ct state new log prefix \"ipsecfw: rule 2 line 5 \" accept comment \"ipsecfw rule 2 line 5\"",
+            "ip saddr { 198.18.0.7, 198.18.0.9-198.18.0.12 } ip daddr { 198.18.0.0/24 } meta l4proto tcp ct state new counter log prefix \"ipsecfw: rule 0 line 3 \" reject with tcp reset comment \"ipsecfw rule 0 line 3\"",
+            "ip saddr { 198.18.0.7, 198.18.0.9-198.18.0.12 } ip daddr { 198.18.0.0/24 } ct state new counter log prefix \"ipsecfw: rule 0 line 3 \" reject with icmpx type admin-prohibited comment \"ipsecfw rule 0 line 3\"",
+            "ip daddr { 198.18.0.0/24 } tcp dport 25 ct state new counter reject with tcp reset comment \"ipsecfw rule 1 line 4\"",
+            "ip6 daddr { 2001:2::/48 } tcp dport 25 ct state new counter reject with tcp reset comment \"ipsecfw rule 1 line 4\"",
+            "ip daddr { 198.18.0.0/24 } tcp dport 53 ct state new counter log prefix \"ipsecfw: rule 2 line 5 \" accept comment \"ipsecfw rule 2 line 5\"",
+            "ip daddr { 198.18.0.0/24 } udp dport 53 ct state new counter log prefix \"ipsecfw: rule 2 line 5 \" accept comment \"ipsecfw rule 2 line 5\"",
+            "ip6 daddr { 2001:2::/48 } tcp dport 53 ct state new counter log prefix \"ipsecfw: rule 2 line 5 \" accept comment \"ipsecfw rule 2 line 5\"",
+            "ip6 daddr { 2001:2::/48 } udp dport 53 ct state new counter log prefix \"ipsecfw: rule 2 line 5 \" accept comment \"ipsecfw rule 2 line 5\"",
             // icmp6 has no IPv4 line.
-            "ip6 daddr { 2001:2::/48 } meta l4proto ipv6-icmp ct state new accept comment \"ipsecfw rule 3 line 6\"",
+            "ip6 daddr { 2001:2::/48 } meta l4proto ipv6-icmp ct state new counter accept comment \"ipsecfw rule 3 line 6\"",
             "meta l4proto tcp counter reject with tcp reset comment \"ipsecfw default deny\"",
             "counter reject with icmpx type admin-prohibited comment \"ipsecfw default deny\"",
         ], PolicyRules(r, "input"));
@@ -212,10 +212,10 @@ public sealed class NftRulesetBuilderTests
         string r = Ruleset(policy, TestHost.WithCertificate("me.example.com", "198.18.0.5", s_current));
         Assert.Equal(
         [
-            "ip daddr { 203.0.113.0/24 } ct state new drop comment \"ipsecfw rule 0 line 3\"",
-            "ip daddr { 203.0.113.0/24 } tcp dport 8000-8100 ct state new accept comment \"ipsecfw rule 1 line 4\"",
-            "tcp dport 8000-8100 ct state new drop comment \"ipsecfw rule 1 line 4 protect\"",
-            "meta l4proto udp ct state new accept comment \"ipsecfw rule 2 line 5\"",
+            "ip daddr { 203.0.113.0/24 } ct state new counter drop comment \"ipsecfw rule 0 line 3\"",
+            "ip daddr { 203.0.113.0/24 } tcp dport 8000-8100 ct state new counter accept comment \"ipsecfw rule 1 line 4\"",
+            "tcp dport 8000-8100 ct state new counter drop comment \"ipsecfw rule 1 line 4 protect\"",
+            "meta l4proto udp ct state new counter accept comment \"ipsecfw rule 2 line 5\"",
             "counter drop comment \"ipsecfw default deny\"",
         ], PolicyRules(r, "output"));
         Assert.Contains("# rule 0 (line 3) (its certificate part) left out: its destination peers is an x509 group", r, StringComparison.Ordinal);
@@ -232,8 +232,8 @@ public sealed class NftRulesetBuilderTests
         string r = Ruleset(policy, TestHost.WithCertificate("h.example.com", "198.18.0.5", s_current));
         List<string> rules = PolicyRules(r, "output");
         // The part of the range inside ::ffff:0:0/96 is IPv4 to the SPD, so it is IPv4 here too.
-        Assert.Equal("ip daddr { 0.0.0.0/31 } tcp dport 22 ct state new accept comment \"ipsecfw rule 0 line 3\"", rules[0]);
-        Assert.Equal("ip6 daddr { ::fffe:ffff:ffff, 2001:2::1, 2001:2::10/124, 2001:2:0:1::/64 } tcp dport 22 ct state new accept comment \"ipsecfw rule 0 line 3\"", rules[1]);
+        Assert.Equal("ip daddr { 0.0.0.0/31 } tcp dport 22 ct state new counter accept comment \"ipsecfw rule 0 line 3\"", rules[0]);
+        Assert.Equal("ip6 daddr { ::fffe:ffff:ffff, 2001:2::1, 2001:2::10/124, 2001:2:0:1::/64 } tcp dport 22 ct state new counter accept comment \"ipsecfw rule 0 line 3\"", rules[1]);
     }
 
     [Fact]
