@@ -10,7 +10,8 @@ namespace IpsecFw.Host.Daemon;
 /// Keeps the kernel's nftables table (<c>firewall.table</c>) equal to the running policy for traffic in clear
 /// (<see cref="NftRulesetBuilder"/>): installed at start, after the policy (replacing a table a crashed daemon left),
 /// re-installed whenever <see cref="PolicyService"/> installs a new policy (reload, new bundle), deleted at stop. Each
-/// install is one <c>nft -f -</c> transaction that creates, flushes and fills the table, so a reload never leaves a gap;
+/// install is one <c>nft -f -</c> transaction that creates, deletes and rebuilds the table, so a reload never leaves a gap
+/// and nothing of a table left by a crash survives;
 /// when nft refuses a new ruleset the previous table stays and the failure is logged and counted. Start fails with a
 /// <see cref="FirewallStartException"/> when nft is absent or refuses the first table. Applies are serialised.
 /// </summary>

@@ -21,7 +21,7 @@ public sealed class PolicyNftCommandTests : IDisposable
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal(string.Empty, error);
         Assert.StartsWith("# ipsecfw: the policy for traffic in clear (policy version 1).", output, StringComparison.Ordinal);
-        Assert.Contains("\nflush table inet gw\n", output, StringComparison.Ordinal);
+        Assert.Contains("\ndelete table inet gw\n", output, StringComparison.Ordinal);
         Assert.Contains("\t\ttcp dport 25 ct state new counter accept comment \"ipsecfw rule 0 line 5\"\n", output, StringComparison.Ordinal);
         Assert.Contains("\t\tip saddr { 192.0.2.123 } udp dport 123 ct state new counter accept comment \"ipsecfw rule 2 line 7\"\n", output, StringComparison.Ordinal);
     }

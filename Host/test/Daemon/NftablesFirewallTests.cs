@@ -51,7 +51,7 @@ public sealed class NftablesFirewallTests : IDisposable
         await firewall.StartAsync(CancellationToken.None);
         Assert.Equal(1, Count("ARGS -f -"));
         string log = File.ReadAllText(_log);
-        Assert.Contains("flush table inet fwtest", log, StringComparison.Ordinal);
+        Assert.Contains("delete table inet fwtest\ntable inet fwtest {", log, StringComparison.Ordinal);
         Assert.Contains("iifname \"ifwfw0\" accept", log, StringComparison.Ordinal);
         Assert.Contains("policy version 1", log, StringComparison.Ordinal);
 

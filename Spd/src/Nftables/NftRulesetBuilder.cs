@@ -44,8 +44,10 @@ public static class NftRulesetBuilder
 
     /// <summary>
     /// The ruleset for the host <paramref name="local"/> was specialised for (<see cref="PolicySnapshot.Specialize"/>),
-    /// as one <c>nft -f</c> script that creates the table if it is absent, flushes it and fills it: one transaction, so
-    /// applying it again (a reload) never leaves a moment without rules.
+    /// as one <c>nft -f</c> script that creates the table if it is absent (so the next command cannot fail), deletes it and
+    /// builds it anew: one transaction, so applying it again (a reload) never leaves a moment without rules. Deleting
+    /// rather than flushing also removes chains and sets a table left by a crashed or older daemon may hold (a flush
+    /// empties chains but keeps them, hooks and policies included).
     /// </summary>
     /// <exception cref="ArgumentException">The snapshot is not specialised, or an option cannot be written safely.</exception>
     public static string Build(PolicySnapshot local, NftOptions options)
@@ -69,7 +71,7 @@ public static class NftRulesetBuilder
         w.Append("# Rules this host enforces inbound: ").Append(List(local, local.InboundRules))
             .Append("; outbound: ").Append(List(local, local.OutboundRules)).Append(".\n");
         w.Append("add table ").Append(table).Append('\n');
-        w.Append("flush table ").Append(table).Append('\n');
+        w.Append("delete table ").Append(table).Append('\n');
         w.Append("table ").Append(table).Append(" {\n");
         Chain(w, local, options, inbound: true);
         w.Append('\n');

@@ -150,11 +150,11 @@ public sealed class NftRulesetBuilderTests
     }
 
     [Fact]
-    public void The_script_creates_flushes_and_fills_one_table_in_one_transaction()
+    public void The_script_creates_deletes_and_rebuilds_one_table_in_one_transaction()
     {
         string r = Ruleset(PaperFigures.Figure1, Host1, s_options with { Table = "fw_test" });
         string[] commands = [.. r.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#') && !l.StartsWith('\t') && l != "}")];
-        Assert.Equal(["add table inet fw_test", "flush table inet fw_test", "table inet fw_test {"], commands);
+        Assert.Equal(["add table inet fw_test", "delete table inet fw_test", "table inet fw_test {"], commands);
         Assert.Contains("type filter hook input priority filter; policy drop;", r, StringComparison.Ordinal);
         Assert.Contains("type filter hook output priority filter; policy drop;", r, StringComparison.Ordinal);
     }
