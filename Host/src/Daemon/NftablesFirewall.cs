@@ -26,7 +26,7 @@ public sealed class NftablesFirewall : IHostedService, IDisposable
     private NftOptions? _options;
     private bool _installed;
     private long _applied, _failures;
-    private IReadOnlyDictionary<string, long> _counters = new Dictionary<string, long>();
+    private IReadOnlyDictionary<string, long> _kernelCounters = new Dictionary<string, long>();
 
     /// <summary>A firewall that finds nft on the system (<see cref="NftCommand.Find"/>).</summary>
     public NftablesFirewall(DaemonState state, PolicyService policy, ILogger<NftablesFirewall> logger)
@@ -46,8 +46,15 @@ public sealed class NftablesFirewall : IHostedService, IDisposable
     /// <summary>The table this daemon maintains (<c>inet NAME</c>), or null when the firewall is off or not started.</summary>
     public string? Table => _options is null ? null : "inet " + _options.Table;
 
-    /// <summary>The counters for <c>ipsecfw status</c>, as last read from nft (never blocks).</summary>
-    public IReadOnlyDictionary<string, long> Counters => Volatile.Read(ref _counters);
+    /// <summary>
+    /// The counters for <c>ipsecfw status</c>: installs and refused installs, and the rules' packets and bytes as the
+    /// last <see cref="RefreshCounters"/> read them (never blocks).
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Counters => new Dictionary<string, long>(Volatile.Read(ref _kernelCounters), StringComparer.Ordinal)
+    {
+        ["applied"] = Interlocked.Read(ref _applied),
+        ["apply_failures"] = Interlocked.Read(ref _failures),
+    };
 
     /// <inheritdoc/>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -93,18 +100,14 @@ public sealed class NftablesFirewall : IHostedService, IDisposable
         }
 
         (int code, string output, string error) = nft.Run(["-j", "list", "table", "inet", options.Table]);
-        var counters = new Dictionary<string, long>(StringComparer.Ordinal)
-        {
-            ["applied"] = Interlocked.Read(ref _applied),
-            ["apply_failures"] = Interlocked.Read(ref _failures),
-        };
+        var counters = new Dictionary<string, long>(StringComparer.Ordinal);
         string? why = error;
         if (code != 0 || !NftCounterReader.TryRead(output, counters, out why))
         {
             FirewallLog.CountersUnreadable(_logger, why ?? string.Empty);
         }
 
-        Volatile.Write(ref _counters, counters);
+        Volatile.Write(ref _kernelCounters, counters);
     }
 
     private void OnPolicyInstalled(object? sender, PolicyState state) => Apply(state);
@@ -144,7 +147,6 @@ public sealed class NftablesFirewall : IHostedService, IDisposable
                 FirewallLog.ApplyFailed(_logger, Table!, state.Snapshot.Version, error);
             }
 
-            RefreshCounters();
             return error;
         }
     }

@@ -65,6 +65,9 @@ public sealed class NftablesFirewallTests : IDisposable
         Assert.Equal(2, Count("ARGS -f -"));
         Assert.Contains("policy version 2", File.ReadAllText(_log), StringComparison.Ordinal);
         Assert.Equal(2, firewall.Counters["applied"]);
+        Assert.False(firewall.Counters.ContainsKey("input_default_packets"));
+        firewall.RefreshCounters();
+        Assert.Equal(1, Count("ARGS -j list table inet fwtest"));
         Assert.Equal(7, firewall.Counters["input_default_packets"]);
         Assert.Equal(420, firewall.Counters["input_default_bytes"]);
 
