@@ -18,6 +18,12 @@ public sealed class DaemonFirewallTests
 {
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(20);
 
+    /// <summary>Line 2 lets this host call anyone (in clear too: an output rule of the table); nothing may come in.</summary>
+    private const string CallsOutPolicy = """
+        hosts = x509{name="*.example.com"};
+        allow *(hosts, *);
+        """;
+
     [Fact]
     public async Task Run_replaces_a_stale_table_reinstalls_it_on_a_new_policy_and_removes_it_on_sigterm()
     {
@@ -26,7 +32,8 @@ public sealed class DaemonFirewallTests
         Netns ns = net.Left.Ns;
         await ns.MustExecAsync("nft", "add table inet ipsecfw; add chain inet ipsecfw stale { type filter hook forward priority 0; policy drop; }");
         using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
-        (string dir, string json) = DaemonConfigs.Write(pki.IssueHost("left.example.com"), net.Left, net.Right, IPAddress.Parse("198.19.1.10"), initiate: false, "right");
+        (string dir, string json) = DaemonConfigs.Write(pki.IssueHost("left.example.com"), net.Left, net.Right, IPAddress.Parse("198.19.1.10"), initiate: false, "right",
+            CallsOutPolicy);
         await using DaemonProcess daemon = await DaemonProcess.StartAsync(ns, dir, json);
 
         string table = await ns.MustExecAsync("nft", "list", "table", "inet", "ipsecfw");
