@@ -22,6 +22,9 @@ namespace IpsecFw.Host.Daemon;
 /// without a source first (the kernel would delete routes whose source address disappears, and corporate traffic
 /// would leave in clear by the default route), then the address is removed: the routes stay in the TUN device, where
 /// the outbound loop drops and counts what has no SA (<c>datapath drops.no_sa</c>). A new lease replaces the old one.
+/// Linux flushes every route of a device whose last IPv4 address goes, so a TUN device without <c>tun.addresses</c>
+/// holds the IPv4 dummy address <see cref="Placeholder"/> (RFC 7600 4.8, 192.0.0.8/32) for as long as the daemon runs:
+/// the lease is never its last address, and what is sent to the office without a lease has that source and is dropped.
 /// The policy is specialised again with the leases (<see cref="PolicyService.SetLeasedAddresses"/>).
 /// </para>
 /// <para>
@@ -39,6 +42,10 @@ namespace IpsecFw.Host.Daemon;
 public sealed class VirtualAddresses : IStatusSource, IDisposable
 {
     private static readonly TimeSpan s_drainBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>The IPv4 dummy address (RFC 7600 4.8) a TUN device without addresses of its own holds under the leases.</summary>
+    public static IPAddress Placeholder { get; } = IPAddress.Parse("192.0.0.8");
+
     private readonly HostConfig _config;
     private readonly PolicyService _policy;
     private readonly ILogger _log;
@@ -124,6 +131,19 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentException.ThrowIfNullOrEmpty(device);
         _device = device;
+        bool ownIpv4 = (_config.Tun?.Addresses ?? []).Any(a => IpPrefix.TryParse(a, out IpPrefix p) && p.Address.AddressFamily == AddressFamily.InterNetwork);
+        if (_config.Peers.Any(p => p.RequestAddress) && !ownIpv4)
+        {
+            try
+            {
+                _ip.ReplaceAddress(device, Placeholder, 32);
+            }
+            catch (TunException e)
+            {
+                throw new IkeStartException($"tun: cannot add the placeholder address {Placeholder} to '{device}': {e.Message}", e);
+            }
+        }
+
         foreach ((string peer, (AddressPool pool, IReadOnlyList<IPAddress> dns)) in _pools)
         {
             try
