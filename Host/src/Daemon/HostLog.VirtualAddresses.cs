@@ -17,8 +17,8 @@ internal static partial class HostLog
     [LoggerMessage(4102, LogLevel.Error, "Inside address {Address} of peer {Peer}: {Error}")]
     public static partial void LeaseFailed(ILogger logger, string address, string peer, string error);
 
-    [LoggerMessage(4103, LogLevel.Information, "Pool {Pool} ({Prefix}) answers CP requests of peer {Peer}, DNS {Dns}; routed into {Device}")]
-    public static partial void PoolServing(ILogger logger, string pool, string prefix, string peer, string dns, string device);
+    [LoggerMessage(4103, LogLevel.Information, "Pool {Pool} ({Prefix}) answers CP requests of peers {Peers}, DNS {Dns}; routed into {Device}")]
+    public static partial void PoolServing(ILogger logger, string pool, string prefix, string peers, string dns, string device);
 
     [LoggerMessage(4104, LogLevel.Warning, "Pool {Pool} of peer {Peer} is not used: {Reason}")]
     public static partial void PoolUnused(ILogger logger, string pool, string peer, string reason);

@@ -50,6 +50,7 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
     private readonly PolicyService _policy;
     private readonly ILogger _log;
     private readonly Dictionary<string, (AddressPool Pool, IReadOnlyList<IPAddress> Dns)> _pools = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _poolOfPeer = new(StringComparer.Ordinal);
     private readonly Channel<Action> _work = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
     private readonly IpCommand _ip = new();
@@ -76,7 +77,7 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
             string? unused = options is null ? "no such pool"
                 : !IpPrefix.TryParse(options.Prefix, out IpPrefix prefix) ? "its prefix does not parse"
                 : prefix.Address.AddressFamily != AddressFamily.InterNetwork ? "IPv6 pools are not served yet (the engine answers INTERNAL_IP4_ADDRESS only)"
-                : peer != responder ? $"only the responder peer's settings answer IKE_AUTH (peer '{responder?.Name}')"
+                : peer != responder && peer.Address is null ? $"a peer without an address is asked only as the responder peer, which is '{responder?.Name}'"
                 : null;
             if (unused is not null)
             {
@@ -84,9 +85,15 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
                 continue;
             }
 
-            IpPrefix p = IpPrefix.TryParse(options!.Prefix, out IpPrefix parsed) ? parsed : default;
-            IReadOnlyList<IPAddress> dns = [.. options.Dns.Select(d => IpPrefix.TryParseAddress(d, out IPAddress? a) ? a : null).OfType<IPAddress>()];
-            _pools[peer.Name] = (new AddressPool(new IPNetwork(p.Network, p.Length)), dns);
+            // Peers that name the same pool share it: one address is never given twice.
+            if (!_pools.ContainsKey(options!.Name))
+            {
+                IpPrefix p = IpPrefix.TryParse(options.Prefix, out IpPrefix parsed) ? parsed : default;
+                IReadOnlyList<IPAddress> dns = [.. options.Dns.Select(d => IpPrefix.TryParseAddress(d, out IPAddress? a) ? a : null).OfType<IPAddress>()];
+                _pools[options.Name] = (new AddressPool(new IPNetwork(p.Network, p.Length)), dns);
+            }
+
+            _poolOfPeer[peer.Name] = options.Name;
         }
     }
 
@@ -94,7 +101,7 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
     public string Component => "addresses";
 
     /// <summary>The pool that answers <paramref name="peerName"/>'s CP requests, if any.</summary>
-    public AddressPool? PoolOf(string peerName) => _pools.TryGetValue(peerName, out var p) ? p.Pool : null;
+    public AddressPool? PoolOf(string peerName) => _poolOfPeer.TryGetValue(peerName, out string? name) ? _pools[name].Pool : null;
 
     /// <summary>
     /// <paramref name="config"/> with this peer's CP settings: a request for an address (client), or the pool, its DNS
@@ -109,8 +116,9 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
             config = config with { RequestVirtualIp = true };
         }
 
-        if (_pools.TryGetValue(peer.Name, out var served))
+        if (_poolOfPeer.TryGetValue(peer.Name, out string? poolName))
         {
+            (AddressPool Pool, IReadOnlyList<IPAddress> Dns) served = _pools[poolName];
             config = config with
             {
                 AddressPool = served.Pool,
@@ -144,7 +152,7 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
             }
         }
 
-        foreach ((string peer, (AddressPool pool, IReadOnlyList<IPAddress> dns)) in _pools)
+        foreach ((string name, (AddressPool pool, IReadOnlyList<IPAddress> dns)) in _pools)
         {
             try
             {
@@ -152,10 +160,10 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
             }
             catch (TunException e)
             {
-                throw new IkeStartException($"pools: cannot route {pool.Prefix} of peer '{peer}' into '{device}': {e.Message}", e);
+                throw new IkeStartException($"pools: cannot route {pool.Prefix} of pool '{name}' into '{device}': {e.Message}", e);
             }
 
-            HostLog.PoolServing(_log, _config.Peers.First(p => p.Name == peer).Pool!, pool.Prefix.ToString(), peer, Join(dns), device);
+            HostLog.PoolServing(_log, name, pool.Prefix.ToString(), Join(_poolOfPeer.Where(kv => kv.Value == name).Select(kv => kv.Key)), Join(dns), device);
         }
 
         _engine = engine;
@@ -202,9 +210,9 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
             ["leases.removed"] = Interlocked.Read(ref _removed),
             ["leases.failed"] = Interlocked.Read(ref _failed),
         };
-        foreach ((string peer, (AddressPool pool, _)) in _pools)
+        foreach ((string name, (AddressPool pool, _)) in _pools)
         {
-            counters[$"pool.{peer}.leased"] = pool.Leased;
+            counters[$"pool.{name}.leased"] = pool.Leased;
         }
 
         return counters;
@@ -244,7 +252,9 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
         {
             if (old.Address.Equals(lease))
             {
-                _leases[peer] = old with { Holder = holder, Dns = dns };
+                // A rekeyed IKE SA (or both of a simultaneous rekey, one of which is deleted soon): the lease stays
+                // while any of them lives.
+                old.Holders.Add(holder);
                 return;
             }
 
@@ -266,7 +276,7 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
             HostLog.LeaseFailed(_log, lease.ToString(), peer, e.Message);
         }
 
-        _leases[peer] = new Lease(holder, lease, dns);
+        _leases[peer] = new Lease([holder], lease, dns);
         Volatile.Write(ref _held, _leases.Count);
         Interlocked.Increment(ref _installed);
         _policy.SetLeasedAddresses([.. _leases.Values.Select(l => l.Address)]);
@@ -275,7 +285,7 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
 
     private void Remove(string peer, IkeSa holder, string reason)
     {
-        if (_leases.TryGetValue(peer, out Lease? lease) && lease.Holder == holder)
+        if (_leases.TryGetValue(peer, out Lease? lease) && lease.Holders.Remove(holder) && lease.Holders.Count == 0)
         {
             Unconfigure(peer, lease, reason);
             _policy.SetLeasedAddresses([.. _leases.Values.Select(l => l.Address)]);
@@ -322,5 +332,6 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
         return text.Length == 0 ? "none" : text;
     }
 
-    private sealed record Lease(IkeSa Holder, IPAddress Address, IReadOnlyList<IPAddress> Dns);
+    /// <summary>A lease on the TUN device and the IKE SAs that carry it (the worker's alone).</summary>
+    private sealed record Lease(HashSet<IkeSa> Holders, IPAddress Address, IReadOnlyList<IPAddress> Dns);
 }

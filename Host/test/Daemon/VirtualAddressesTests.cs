@@ -34,7 +34,7 @@ public sealed class VirtualAddressesTests
         Assert.Equal(IPAddress.Parse("198.19.128.1"), pool.Acquire(new PeerIdentity { SubjectDn = "CN=a" }));
         Assert.Equal(IPAddress.Parse("198.19.128.2"), pool.Acquire(new PeerIdentity { SubjectDn = "CN=b" }));
         Assert.Null(pool.Acquire(new PeerIdentity { SubjectDn = "CN=c" }));
-        Assert.Equal(2, addresses.ReadCounters()["pool.laptops.leased"]);
+        Assert.Equal(2, addresses.ReadCounters()["pool.v4.leased"]);
         Assert.Equal(0, addresses.ReadCounters()["leases.held"]);
     }
 
@@ -49,7 +49,9 @@ public sealed class VirtualAddressesTests
             [
                 new PeerOptions { Name = "responder", Pool = "v6" },
                 new PeerOptions { Name = "gw", Address = "198.18.0.2", RequestAddress = true, RemoteSubnets = ["198.19.2.0/24"] },
-                new PeerOptions { Name = "other", Address = "198.18.0.3", Pool = "v4" },
+                new PeerOptions { Name = "other", Pool = "v4" },
+                new PeerOptions { Name = "branch", Address = "198.18.0.3", Pool = "v4" },
+                new PeerOptions { Name = "branch2", Address = "198.18.0.4", Pool = "v4" },
             ],
         };
         using VirtualAddresses addresses = New(config);
@@ -57,10 +59,13 @@ public sealed class VirtualAddressesTests
         Assert.True(client.RequestVirtualIp);
         Assert.Null(client.AddressPool);
 
-        // IPv6 pools: the engine answers INTERNAL_IP4_ADDRESS only. A pool on a peer that is not the responder: never asked.
+        // IPv6 pools: the engine answers INTERNAL_IP4_ADDRESS only. A second peer without an address is never asked;
+        // a peer with an address is, when it initiates from there.
         Assert.Null(addresses.Apply(config.Peers[0], Base()).AddressPool);
         Assert.Null(addresses.PoolOf("other"));
-        Assert.DoesNotContain(addresses.ReadCounters().Keys, k => k.StartsWith("pool.", StringComparison.Ordinal));
+        Assert.NotNull(addresses.Apply(config.Peers[3], Base()).AddressPool);
+        Assert.Same(addresses.PoolOf("branch"), addresses.PoolOf("branch2"));
+        Assert.Equal(["pool.v4.leased"], addresses.ReadCounters().Keys.Where(k => k.StartsWith("pool.", StringComparison.Ordinal)));
     }
 
     private static VirtualAddresses New(HostConfig config) =>
