@@ -61,9 +61,10 @@ internal static class DaemonConfigs
     /// <summary>
     /// A telecommuter's laptop: one peer, the gateway at <paramref name="gateway"/>'s underlay address, started at once,
     /// asking for an inside address by CP, the gateway's inner /24 as the only remote subnet; a TUN device without an
-    /// address of its own. <paramref name="dpdSeconds"/> is the liveness interval.
+    /// address of its own. <paramref name="dpdSeconds"/> is the liveness interval, <paramref name="dpdTimeoutSeconds"/>
+    /// the time without an answer after which the gateway is dead.
     /// </summary>
-    public static (string Directory, string Json) WriteLaptop(TestCertificate certificate, NetnsEnd local, NetnsEnd gateway, int dpdSeconds = 30)
+    public static (string Directory, string Json) WriteLaptop(TestCertificate certificate, NetnsEnd local, NetnsEnd gateway, int dpdSeconds = 30, int dpdTimeoutSeconds = 150)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-laptop-").FullName;
         certificate.WritePlainFiles(dir);
@@ -83,7 +84,7 @@ internal static class DaemonConfigs
                   "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ],
                   "esp": [ "aes256gcm16" ],
                   "remoteSubnets": [ "{{gateway.InnerSubnet}}" ],
-                  "dpd": { "intervalSeconds": {{dpdSeconds}}, "timeoutSeconds": 150 }
+                  "dpd": { "intervalSeconds": {{dpdSeconds}}, "timeoutSeconds": {{dpdTimeoutSeconds}} }
                 }
               ],
               "tun": { "name": "{{Device}}", "mtu": 1400 },

@@ -68,6 +68,15 @@ public sealed class VirtualAddressesTests
         Assert.Equal(["pool.v4.leased"], addresses.ReadCounters().Keys.Where(k => k.StartsWith("pool.", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData(150, 5)] // the engine's default: 2 + 3.6 + 6.48 + 11.66 + 20.99 + 37.79 = 82.5 s
+    [InlineData(82, 4)]
+    [InlineData(20, 2)] // 12.08 s
+    [InlineData(1, 1)]
+    [InlineData(86400, 16)]
+    public void Dpd_timeout_bounds_the_retransmissions_before_the_peer_is_declared_dead(int timeoutSeconds, int tries) =>
+        Assert.Equal(tries, PeerSaConfigs.RetransmitTriesWithin(TimeSpan.FromSeconds(timeoutSeconds), TimeSpan.FromSeconds(2), 1.8));
+
     private static VirtualAddresses New(HostConfig config) =>
         new(new DaemonState("/nonexistent/config.json", config, DateTimeOffset.UnixEpoch),
             new PolicyService(TimeProvider.System, NullLogger<PolicyService>.Instance), NullLoggerFactory.Instance);
