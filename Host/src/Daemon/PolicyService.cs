@@ -237,15 +237,13 @@ public sealed class PolicyService
         PolicySnapshot local = state.Snapshot.Specialize(SelfIdentity.From(config), SelfIdentity.Addresses(config).Concat(_leased));
         state = state with { Local = local };
         Volatile.Write(ref _current, state);
-        if (!announce)
+        if (announce)
         {
-            return;
-        }
-
-        HostLog.PolicyLoaded(_logger, state.Origin, state.Snapshot.Version, state.Snapshot.Rules.Count, state.Sha256, state.LoadedFrom);
-        if (state.Warning is not null)
-        {
-            HostLog.PolicyWarning(_logger, state.Warning);
+            HostLog.PolicyLoaded(_logger, state.Origin, state.Snapshot.Version, state.Snapshot.Rules.Count, state.Sha256, state.LoadedFrom);
+            if (state.Warning is not null)
+            {
+                HostLog.PolicyWarning(_logger, state.Warning);
+            }
         }
 
         Installed?.Invoke(state);
