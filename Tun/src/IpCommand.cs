@@ -59,6 +59,42 @@ public sealed class IpCommand
         Run(family, "route", "add", destination.ToString(), "dev", device);
     }
 
+    /// <summary>Adds <paramref name="address"/>/<paramref name="prefixLength"/> to <paramref name="device"/>, or keeps it when it is there already (<c>ip address replace</c>).</summary>
+    public void ReplaceAddress(string device, IPAddress address, int prefixLength)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        string cidr = string.Create(CultureInfo.InvariantCulture, $"{address}/{prefixLength}");
+        string family = address.AddressFamily == AddressFamily.InterNetworkV6 ? "-6" : "-4";
+        Run(family, "address", "replace", cidr, "dev", device);
+    }
+
+    /// <summary>Removes <paramref name="address"/>/<paramref name="prefixLength"/> from <paramref name="device"/>.</summary>
+    /// <remarks>The kernel also removes the routes whose preferred source is that address.</remarks>
+    public void DeleteAddress(string device, IPAddress address, int prefixLength)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        string cidr = string.Create(CultureInfo.InvariantCulture, $"{address}/{prefixLength}");
+        string family = address.AddressFamily == AddressFamily.InterNetworkV6 ? "-6" : "-4";
+        Run(family, "address", "del", cidr, "dev", device);
+    }
+
+    /// <summary>
+    /// Routes <paramref name="destination"/> through <paramref name="device"/>, replacing any route to it, with
+    /// <paramref name="source"/> as the preferred source address (<c>ip route replace ... src</c>) or none when null.
+    /// </summary>
+    public void ReplaceRoute(string device, IPNetwork destination, IPAddress? source = null)
+    {
+        string family = destination.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "-6" : "-4";
+        if (source is null)
+        {
+            Run(family, "route", "replace", destination.ToString(), "dev", device);
+        }
+        else
+        {
+            Run(family, "route", "replace", destination.ToString(), "dev", device, "src", source.ToString());
+        }
+    }
+
     /// <summary>Creates a named network namespace (<c>ip netns add</c>); <see cref="Netns"/> is ignored.</summary>
     public void AddNamespace(string name) => RunRaw(["netns", "add", name]);
 

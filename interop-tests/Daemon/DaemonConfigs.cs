@@ -57,4 +57,77 @@ internal static class DaemonConfigs
             """;
         return (dir, json);
     }
+
+    /// <summary>
+    /// A telecommuter's laptop: one peer, the gateway at <paramref name="gateway"/>'s underlay address, started at once,
+    /// asking for an inside address by CP, the gateway's inner /24 as the only remote subnet; a TUN device without an
+    /// address of its own. <paramref name="dpdSeconds"/> is the liveness interval, <paramref name="dpdTimeoutSeconds"/>
+    /// the time without an answer after which the gateway is dead.
+    /// </summary>
+    public static (string Directory, string Json) WriteLaptop(TestCertificate certificate, NetnsEnd local, NetnsEnd gateway, int dpdSeconds = 30, int dpdTimeoutSeconds = 150)
+    {
+        string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-laptop-").FullName;
+        certificate.WritePlainFiles(dir);
+        File.WriteAllText(Path.Combine(dir, "policy.pol"), Policy);
+        string json = $$"""
+            {
+              "identity": { "certificate": "cert.pem", "key": "key.pem" },
+              "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },
+              "ike": { "localAddress": "{{local.Underlay}}" },
+              "peers": [
+                {
+                  "name": "office",
+                  "address": "{{gateway.Underlay}}",
+                  "remoteId": "*.example.com",
+                  "startAction": "start",
+                  "requestAddress": true,
+                  "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ],
+                  "esp": [ "aes256gcm16" ],
+                  "remoteSubnets": [ "{{gateway.InnerSubnet}}" ],
+                  "dpd": { "intervalSeconds": {{dpdSeconds}}, "timeoutSeconds": {{dpdTimeoutSeconds}} }
+                }
+              ],
+              "tun": { "name": "{{Device}}", "mtu": 1400 },
+              "policy": { "source": "policy.pol" },
+              "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },
+              "logging": { "level": "debug" }
+            }
+            """;
+        return (dir, json);
+    }
+
+    /// <summary>
+    /// The office gateway: one responder-only peer (any address) given addresses from pool <paramref name="pool"/>
+    /// with DNS server <paramref name="dns"/>, the gateway's inner /24 as its local subnet, a TUN device with
+    /// <paramref name="tunAddress"/>/32.
+    /// </summary>
+    public static (string Directory, string Json) WriteGateway(TestCertificate certificate, NetnsEnd local, IPAddress tunAddress, string pool, IPAddress dns)
+    {
+        string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-gateway-").FullName;
+        certificate.WritePlainFiles(dir);
+        File.WriteAllText(Path.Combine(dir, "policy.pol"), Policy);
+        string json = $$"""
+            {
+              "identity": { "certificate": "cert.pem", "key": "key.pem" },
+              "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },
+              "ike": { "localAddress": "{{local.Underlay}}" },
+              "pools": [ { "name": "laptops", "prefix": "{{pool}}", "dns": [ "{{dns}}" ] } ],
+              "peers": [
+                {
+                  "name": "laptops",
+                  "remoteId": "*.example.com",
+                  "pool": "laptops",
+                  "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ],
+                  "esp": [ "aes256gcm16" ],
+                  "localSubnets": [ "{{local.InnerSubnet}}" ]
+                }
+              ],
+              "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ "{{tunAddress}}/32" ] },
+              "policy": { "source": "policy.pol" },
+              "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },
+              "logging": { "level": "debug" }
+            }
+            """;
+        return (dir, json);
+    }
 }

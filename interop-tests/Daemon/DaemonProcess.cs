@@ -151,6 +151,22 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL by PID (a crash: no DELETE), then waits for the exit within <paramref name="bound"/>.</summary>
+    public async Task<bool> KillAsync(TimeSpan bound)
+    {
+        await ProcessRunner.RunAsync("/bin/kill", ["-KILL", Pid.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
+        using var timeout = new CancellationTokenSource(bound);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {

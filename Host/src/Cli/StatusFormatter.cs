@@ -48,6 +48,16 @@ internal static class StatusFormatter
             o.WriteLine($"{sa.PeerName ?? "(unnamed)"}: {sa.State}, {sa.PeerAddress}, {sa.PeerIdentity ?? "(not authenticated)"}, " +
                 $"{sa.Algorithms ?? "-"}, SPIs {sa.InitiatorSpi}_i {sa.ResponderSpi}_r" +
                 (sa.EstablishedAt is { } at ? $", established {Time(at)}" : string.Empty));
+            if (sa.VirtualAddresses.Count > 0)
+            {
+                o.WriteLine($"  assigned to us: {string.Join(", ", sa.VirtualAddresses)}, DNS {(sa.Dns.Count == 0 ? "none" : string.Join(", ", sa.Dns))}");
+            }
+
+            if (sa.LeasedAddress is { } leased)
+            {
+                o.WriteLine($"  leased to the peer: {leased}");
+            }
+
             foreach (ChildSaInfo child in sa.Children)
             {
                 long drops = child.Drops.Values.Sum();

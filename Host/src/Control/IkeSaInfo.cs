@@ -39,6 +39,15 @@ public sealed record IkeSaInfo
     /// <summary>When the next rekey is due, if scheduled.</summary>
     public DateTimeOffset? RekeyAt { get; init; }
 
+    /// <summary>Client: the inside addresses the peer assigned to this host by CP (RFC 7296 2.19); empty without.</summary>
+    public IReadOnlyList<string> VirtualAddresses { get; init; } = [];
+
+    /// <summary>Client: the DNS servers the peer named by CP (logged and shown; <c>/etc/resolv.conf</c> is not changed).</summary>
+    public IReadOnlyList<string> Dns { get; init; } = [];
+
+    /// <summary>Gateway: the inside address this host leased to the peer from its pool, or null.</summary>
+    public string? LeasedAddress { get; init; }
+
     /// <summary>The CHILD SAs under this IKE SA.</summary>
     public IReadOnlyList<ChildSaInfo> Children { get; init; } = [];
 }

@@ -48,6 +48,7 @@ public sealed class IkeService : IHostedService, IDisposable
     private readonly EspSaTable _table;
     private readonly DataPathCounters _counters;
     private readonly ILoggerFactory _loggers;
+    private readonly VirtualAddresses _addresses;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, int> _attempts = new(StringComparer.Ordinal);
@@ -69,12 +70,14 @@ public sealed class IkeService : IHostedService, IDisposable
     private volatile bool _stopping;
 
     /// <summary>
-    /// A service for the daemon's configuration, sharing the ESP table, the counters and the per-packet policy
-    /// (<paramref name="filter"/>; one of its own when none is given) with <c>ipsecfw status</c>.
+    /// A service for the daemon's configuration, sharing the ESP table, the counters, the inside addresses by CP
+    /// (<paramref name="addresses"/>) and the per-packet policy (<paramref name="filter"/>; one of its own when none is
+    /// given) with <c>ipsecfw status</c>.
     /// </summary>
     public IkeService(DaemonState state, PolicyService policy, EspSaTable table, DataPathCounters counters, ILoggerFactory loggers,
-        SpdPacketFilter? filter = null)
+        VirtualAddresses addresses, SpdPacketFilter? filter = null)
     {
+        _addresses = addresses ?? throw new ArgumentNullException(nameof(addresses));
         _state = state ?? throw new ArgumentNullException(nameof(state));
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
         _table = table ?? throw new ArgumentNullException(nameof(table));
@@ -194,7 +197,7 @@ public sealed class IkeService : IHostedService, IDisposable
         var configs = new Dictionary<string, IkeSaConfig>(StringComparer.Ordinal);
         foreach (PeerOptions peer in config.Peers)
         {
-            configs[peer.Name] = PeerSaConfigs.Build(peer, _auth.For(peer.Name), local);
+            configs[peer.Name] = _addresses.Apply(peer, PeerSaConfigs.Build(peer, _auth.For(peer.Name), local));
         }
 
         _bind = Bind(() => new UdpBind(new IPEndPoint(local, config.Ike.NatPort)), "ike.natPort", local, config.Ike.NatPort);
@@ -207,6 +210,7 @@ public sealed class IkeService : IHostedService, IDisposable
         Engine.ResponderConfigSelector = ResponderConfigs(config, configs);
         Engine.Established += OnEstablished;
         Engine.Closed += OnClosed;
+        _addresses.Attach(Engine, _tun!.Name);
         _pool = new PacketPool(256, 2048);
         _device = new TunPacketDevice(_tun!);
         _outbound = new OutboundLoop(_device, _bind, _routes, _pool, _counters, filter: _filter);
@@ -392,6 +396,7 @@ public sealed class IkeService : IHostedService, IDisposable
         _bind = null;
         _device?.Dispose();
         _device = null;
+        _addresses.Detach();
         _tun?.Dispose();
         _tun = null;
         if (Engine is { } engine)

@@ -10,7 +10,8 @@ namespace IpsecFw.Host.Daemon;
 /// <summary>
 /// Turns a configured peer into the engine's <see cref="IkeSaConfig"/>: the peer's name, authenticator, proposals
 /// (through <see cref="PeerProposals"/>), traffic selectors (<c>localSubnets</c>/<c>remoteSubnets</c>, else the two IKE
-/// addresses as /32 or /128) and liveness interval. Thread-safe.
+/// addresses as /32 or /128), liveness interval and, from <c>dpd.timeoutSeconds</c>, the number of retransmissions
+/// before the peer is declared dead. Thread-safe.
 /// </summary>
 internal static class PeerSaConfigs
 {
@@ -20,7 +21,7 @@ internal static class PeerSaConfigs
         ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(localAddress);
         IPAddress? remote = peer.Address is { } a && IpPrefix.TryParseAddress(a, out IPAddress? parsed) ? parsed : null;
-        return new IkeSaConfig
+        var config = new IkeSaConfig
         {
             Name = peer.Name,
             Authenticator = authenticator,
@@ -30,6 +31,31 @@ internal static class PeerSaConfigs
             RemoteTrafficSelectors = Selectors(peer.RemoteSubnets, remote),
             DpdDelay = TimeSpan.FromSeconds(Math.Max(0, peer.Dpd.IntervalSeconds)),
         };
+        return config with { RetransmitTries = RetransmitTriesWithin(TimeSpan.FromSeconds(peer.Dpd.TimeoutSeconds), config.RetransmitTimeout, config.RetransmitBase) };
+    }
+
+    /// <summary>
+    /// <c>dpd.timeoutSeconds</c> as the engine's retransmissions: the most (at least 1, at most 16) whose waits, from
+    /// the first send to the verdict (<paramref name="first"/> × <paramref name="factor"/>^k for k = 0..tries), fit
+    /// in <paramref name="timeout"/>. The default 150 s gives the engine's default, 5 (82.5 s).
+    /// </summary>
+    public static int RetransmitTriesWithin(TimeSpan timeout, TimeSpan first, double factor)
+    {
+        int tries = 1;
+        double total = first.TotalSeconds * (1 + factor);
+        while (tries < 16)
+        {
+            double next = total + (first.TotalSeconds * Math.Pow(factor, tries + 1));
+            if (next > timeout.TotalSeconds)
+            {
+                break;
+            }
+
+            total = next;
+            tries++;
+        }
+
+        return tries;
     }
 
     /// <summary>The selectors of a list of prefixes; an empty list means <paramref name="host"/> alone (or any IPv4 address without one).</summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using IpsecFw.Host.Configuration;
 using IpsecFw.Host.Control;
 using IpsecFw.Spd.Distribution;
@@ -27,6 +28,8 @@ public sealed class PolicyService
     private PolicyState? _current;
     private string? _lastError;
     private long _sourceLoads;
+    private HostConfig? _config;
+    private IReadOnlyList<IPAddress> _leased = [];
 
     /// <summary>A service with nothing loaded yet.</summary>
     public PolicyService(TimeProvider time, ILogger<PolicyService> logger)
@@ -56,6 +59,7 @@ public sealed class PolicyService
         ArgumentNullException.ThrowIfNull(config);
         lock (_loadLock)
         {
+            _config = config;
             string? error = config.Policy.Source is not null ? LoadSource(config) : LoadBundle(config);
             Volatile.Write(ref _lastError, error);
             if (error is not null)
@@ -200,6 +204,24 @@ public sealed class PolicyService
         return null;
     }
 
+    /// <summary>
+    /// The inside addresses this host holds by CP (RFC 7296 2.19) besides <c>tun.addresses</c>: the running policy is
+    /// specialised again with them, so address groups that contain a lease count this host as a member.
+    /// </summary>
+    public void SetLeasedAddresses(IReadOnlyList<IPAddress> addresses)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        lock (_loadLock)
+        {
+            _leased = [.. addresses];
+            if (Current is { } state && _config is { } config)
+            {
+                Install(config, state, announce: false);
+                HostLog.PolicySpecialised(_logger, state.Snapshot.Version, _leased.Count == 0 ? "none" : string.Join(", ", _leased));
+            }
+        }
+    }
+
     private PolicyState FromVerdict(BundleVerdict verdict, string path)
     {
         PolicySnapshot snapshot = verdict.Snapshot!;
@@ -210,15 +232,18 @@ public sealed class PolicyService
         };
     }
 
-    private void Install(HostConfig config, PolicyState state)
+    private void Install(HostConfig config, PolicyState state, bool announce = true)
     {
-        PolicySnapshot local = state.Snapshot.Specialize(SelfIdentity.From(config), SelfIdentity.Addresses(config));
+        PolicySnapshot local = state.Snapshot.Specialize(SelfIdentity.From(config), SelfIdentity.Addresses(config).Concat(_leased));
         state = state with { Local = local };
         Volatile.Write(ref _current, state);
-        HostLog.PolicyLoaded(_logger, state.Origin, state.Snapshot.Version, state.Snapshot.Rules.Count, state.Sha256, state.LoadedFrom);
-        if (state.Warning is not null)
+        if (announce)
         {
-            HostLog.PolicyWarning(_logger, state.Warning);
+            HostLog.PolicyLoaded(_logger, state.Origin, state.Snapshot.Version, state.Snapshot.Rules.Count, state.Sha256, state.LoadedFrom);
+            if (state.Warning is not null)
+            {
+                HostLog.PolicyWarning(_logger, state.Warning);
+            }
         }
 
         Installed?.Invoke(state);

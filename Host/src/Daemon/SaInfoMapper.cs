@@ -37,6 +37,9 @@ public static class SaInfoMapper
             NatTraversal = sa.UdpEncapsulation,
             EstablishedAt = sa.EstablishedAt,
             RekeyAt = sa.EstablishedAt is { } at && sa.Config.IkeRekeyAfter > TimeSpan.Zero ? at + sa.Config.IkeRekeyAfter : null,
+            VirtualAddresses = [.. sa.VirtualIps.Select(a => a.ToString())],
+            Dns = [.. sa.DnsServers.Select(a => a.ToString())],
+            LeasedAddress = sa.LeasedAddress?.ToString(),
             Children = [.. sa.Children.Select(c => Map(c, table))],
         };
     }

@@ -137,9 +137,13 @@ public sealed class IkeServiceTests : IDisposable
         Assert.Equal(["peers", "ike", "tun", "identity/trust"], Reloader.StartOnlySections(running, changed));
     }
 
-    private IkeService Service(string path, HostConfig config) =>
-        new(new DaemonState(path, config, DateTimeOffset.UnixEpoch), new PolicyService(TimeProvider.System, NullLogger<PolicyService>.Instance),
-            new EspSaTable(), new DataPathCounters(), NullLoggerFactory.Instance);
+    private IkeService Service(string path, HostConfig config)
+    {
+        var state = new DaemonState(path, config, DateTimeOffset.UnixEpoch);
+        var policy = new PolicyService(TimeProvider.System, NullLogger<PolicyService>.Instance);
+        return new(state, policy, new EspSaTable(), new DataPathCounters(), NullLoggerFactory.Instance,
+            new VirtualAddresses(state, policy, NullLoggerFactory.Instance));
+    }
 
     /// <summary>A configuration with one peer on loopback: certificates (with <paramref name="identityKey"/> as the key file) or a PSK.</summary>
     private string Config(string? identityKey = null, string? psk = null, int natPort = 0)

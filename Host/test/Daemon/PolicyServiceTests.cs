@@ -134,6 +134,32 @@ public sealed class PolicyServiceTests : IDisposable
         Assert.Equal([0, 1, 2], service.Current!.Local.InboundRules);
     }
 
+    [Fact]
+    public void A_leased_address_makes_this_host_a_member_of_the_address_group_that_holds_it_until_it_goes()
+    {
+        _dir.Write("p.pol", """
+            laptops = IPv4{198.19.128.0/24};
+            allow ssh(*, laptops);
+            allow *(laptops, *);
+            """);
+        HostConfig config = Load("""{ "policy": { "source": "p.pol", "self": "laptop" }, "control": { "socket": "/run/x.sock" } }""");
+        PolicyService service = NewService();
+        Assert.True(service.Load(config));
+        Assert.Empty(service.Current!.Local.InboundRules);
+        Assert.Empty(service.Current.Local.OutboundRules);
+
+        service.SetLeasedAddresses([System.Net.IPAddress.Parse("198.19.128.1")]);
+        Assert.Equal([0], service.Current!.Local.InboundRules);
+        Assert.Equal([1], service.Current.Local.OutboundRules);
+
+        // A reload keeps the lease in the specialisation; its removal takes it out.
+        File.AppendAllText(_dir.File("p.pol"), "allow ntp(*, laptops);\n");
+        Assert.True(service.Load(config));
+        Assert.Equal([0, 2], service.Current!.Local.InboundRules);
+        service.SetLeasedAddresses([]);
+        Assert.Empty(service.Current!.Local.InboundRules);
+    }
+
     private PolicyService NewService() => new(_time, NullLogger<PolicyService>.Instance);
 
     private HostConfig BundleConfig() => Load("""

@@ -1,0 +1,337 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+using System.Threading.Channels;
+using IpsecFw.Host.Configuration;
+using IpsecFw.Host.Control;
+using IpsecFw.Ike.Config;
+using IpsecFw.Ike.Engine;
+using IpsecFw.Ike.Sa;
+using IpsecFw.Tun;
+using Microsoft.Extensions.Logging;
+
+namespace IpsecFw.Host.Daemon;
+
+/// <summary>
+/// Inside addresses by configuration payload (RFC 7296 2.19), on both sides of the daemon.
+/// <para>
+/// Client (<c>peers[].requestAddress</c>): the IKE SA asks for an IPv4 address and DNS servers; once it is
+/// established the address is put on the TUN device as a /32 and becomes the preferred source of the routes to the
+/// peer's <c>remoteSubnets</c> (<c>ip route replace ... src</c>), so the kernel sends corporate traffic from the lease,
+/// which is the CHILD_SA's TSi. Internet traffic keeps the default route. When the SA goes, the routes are put back
+/// without a source first (the kernel would delete routes whose source address disappears, and corporate traffic
+/// would leave in clear by the default route), then the address is removed: the routes stay in the TUN device, where
+/// the outbound loop drops and counts what has no SA (<c>datapath drops.no_sa</c>). A new lease replaces the old one.
+/// Linux flushes every route of a device whose last IPv4 address goes, so a TUN device without <c>tun.addresses</c>
+/// holds the IPv4 dummy address <see cref="Placeholder"/> (RFC 7600 4.8, 192.0.0.8/32) for as long as the daemon runs:
+/// the lease is never its last address, and what is sent to the office without a lease has that source and is dropped.
+/// The policy is specialised again with the leases (<see cref="PolicyService.SetLeasedAddresses"/>).
+/// </para>
+/// <para>
+/// Gateway (<c>peers[].pool</c>): the IPv4 pool of <c>pools[]</c> becomes the responder's <see cref="AddressPool"/>
+/// with its DNS servers, the pool's prefix is routed into the TUN device, and the peer's selectors default to the
+/// pool. The engine narrows TSi to the lease, so the outbound loop routes the lease to its CHILD_SA; the engine
+/// releases the lease when the SA closes.
+/// </para>
+/// <para>
+/// The engine's events come on the IKE loop; the <c>ip</c> commands run on a worker of their own, in event order, so
+/// the loop never waits for a process.
+/// </para>
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class VirtualAddresses : IStatusSource, IDisposable
+{
+    private static readonly TimeSpan s_drainBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>The IPv4 dummy address (RFC 7600 4.8) a TUN device without addresses of its own holds under the leases.</summary>
+    public static IPAddress Placeholder { get; } = IPAddress.Parse("192.0.0.8");
+
+    private readonly HostConfig _config;
+    private readonly PolicyService _policy;
+    private readonly ILogger _log;
+    private readonly Dictionary<string, (AddressPool Pool, IReadOnlyList<IPAddress> Dns)> _pools = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _poolOfPeer = new(StringComparer.Ordinal);
+    private readonly Channel<Action> _work = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
+    private readonly IpCommand _ip = new();
+    private IkeEngine? _engine;
+    private string _device = string.Empty;
+    private Task? _worker;
+    private long _installed;
+    private long _removed;
+    private long _failed;
+    private int _held;
+
+    /// <summary>Pools and requests of the daemon's configuration.</summary>
+    public VirtualAddresses(DaemonState state, PolicyService policy, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _config = state.Config;
+        _policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        _log = loggers.CreateLogger<VirtualAddresses>();
+        PeerOptions? responder = IkeService.ResponderPeer(_config);
+        foreach (PeerOptions peer in _config.Peers.Where(p => p.Pool is not null))
+        {
+            PoolOptions? options = _config.Pools.FirstOrDefault(p => p.Name == peer.Pool);
+            string? unused = options is null ? "no such pool"
+                : !IpPrefix.TryParse(options.Prefix, out IpPrefix prefix) ? "its prefix does not parse"
+                : prefix.Address.AddressFamily != AddressFamily.InterNetwork ? "IPv6 pools are not served yet (the engine answers INTERNAL_IP4_ADDRESS only)"
+                : peer != responder && peer.Address is null ? $"a peer without an address is asked only as the responder peer, which is '{responder?.Name}'"
+                : null;
+            if (unused is not null)
+            {
+                HostLog.PoolUnused(_log, peer.Pool!, peer.Name, unused);
+                continue;
+            }
+
+            // Peers that name the same pool share it: one address is never given twice.
+            if (!_pools.ContainsKey(options!.Name))
+            {
+                IpPrefix p = IpPrefix.TryParse(options.Prefix, out IpPrefix parsed) ? parsed : default;
+                IReadOnlyList<IPAddress> dns = [.. options.Dns.Select(d => IpPrefix.TryParseAddress(d, out IPAddress? a) ? a : null).OfType<IPAddress>()];
+                _pools[options.Name] = (new AddressPool(new IPNetwork(p.Network, p.Length)), dns);
+            }
+
+            _poolOfPeer[peer.Name] = options.Name;
+        }
+    }
+
+    /// <inheritdoc/>
+    public string Component => "addresses";
+
+    /// <summary>The pool that answers <paramref name="peerName"/>'s CP requests, if any.</summary>
+    public AddressPool? PoolOf(string peerName) => _poolOfPeer.TryGetValue(peerName, out string? name) ? _pools[name].Pool : null;
+
+    /// <summary>
+    /// <paramref name="config"/> with this peer's CP settings: a request for an address (client), or the pool, its DNS
+    /// servers and, when <c>remoteSubnets</c> is empty, the pool as the peer's selectors (gateway).
+    /// </summary>
+    public IkeSaConfig Apply(PeerOptions peer, IkeSaConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        ArgumentNullException.ThrowIfNull(config);
+        if (peer.RequestAddress)
+        {
+            config = config with { RequestVirtualIp = true };
+        }
+
+        if (_poolOfPeer.TryGetValue(peer.Name, out string? poolName))
+        {
+            (AddressPool Pool, IReadOnlyList<IPAddress> Dns) served = _pools[poolName];
+            config = config with
+            {
+                AddressPool = served.Pool,
+                DnsServers = served.Dns,
+                RemoteTrafficSelectors = peer.RemoteSubnets.Count == 0
+                    ? [PeerSaConfigs.FromPrefix(new IpPrefix(served.Pool.Prefix.BaseAddress, served.Pool.Prefix.PrefixLength))]
+                    : config.RemoteTrafficSelectors,
+            };
+        }
+
+        return config;
+    }
+
+    /// <summary>Routes the served pools into <paramref name="device"/> and follows the engine's SAs from now on.</summary>
+    /// <exception cref="IkeStartException">A route could not be set.</exception>
+    public void Attach(IkeEngine engine, string device)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentException.ThrowIfNullOrEmpty(device);
+        _device = device;
+        bool ownIpv4 = (_config.Tun?.Addresses ?? []).Any(a => IpPrefix.TryParse(a, out IpPrefix p) && p.Address.AddressFamily == AddressFamily.InterNetwork);
+        if (_config.Peers.Any(p => p.RequestAddress) && !ownIpv4)
+        {
+            try
+            {
+                _ip.ReplaceAddress(device, Placeholder, 32);
+            }
+            catch (TunException e)
+            {
+                throw new IkeStartException($"tun: cannot add the placeholder address {Placeholder} to '{device}': {e.Message}", e);
+            }
+        }
+
+        foreach ((string name, (AddressPool pool, IReadOnlyList<IPAddress> dns)) in _pools)
+        {
+            try
+            {
+                _ip.ReplaceRoute(device, pool.Prefix);
+            }
+            catch (TunException e)
+            {
+                throw new IkeStartException($"pools: cannot route {pool.Prefix} of pool '{name}' into '{device}': {e.Message}", e);
+            }
+
+            HostLog.PoolServing(_log, name, pool.Prefix.ToString(), Join(_poolOfPeer.Where(kv => kv.Value == name).Select(kv => kv.Key)), Join(dns), device);
+        }
+
+        _engine = engine;
+        engine.Established += OnEstablished;
+        engine.Closed += OnClosed;
+        _worker = Task.Run(WorkAsync);
+    }
+
+    /// <summary>Stops following the engine; waits (bounded) for the address changes already queued. The TUN device's removal takes the rest.</summary>
+    public void Detach()
+    {
+        if (_engine is { } engine)
+        {
+            engine.Established -= OnEstablished;
+            engine.Closed -= OnClosed;
+            _engine = null;
+        }
+
+        _work.Writer.TryComplete();
+        if (_worker is { } worker && !worker.Wait(s_drainBound))
+        {
+            HostLog.StopStepTimedOut(_log, "the inside-address changes");
+        }
+
+        _worker = null;
+        if (_leases.Count > 0)
+        {
+            _leases.Clear();
+            Volatile.Write(ref _held, 0);
+            _policy.SetLeasedAddresses([]);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Detach();
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, long> ReadCounters()
+    {
+        var counters = new SortedDictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["leases.held"] = Volatile.Read(ref _held),
+            ["leases.installed"] = Interlocked.Read(ref _installed),
+            ["leases.removed"] = Interlocked.Read(ref _removed),
+            ["leases.failed"] = Interlocked.Read(ref _failed),
+        };
+        foreach ((string name, (AddressPool pool, _)) in _pools)
+        {
+            counters[$"pool.{name}.leased"] = pool.Leased;
+        }
+
+        return counters;
+    }
+
+    private void OnEstablished(IkeSa sa)
+    {
+        // A rekeyed IKE SA is announced too, with the lease of the one it replaces.
+        if (sa.Config.RequestVirtualIp && sa.VirtualIps.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) is { } lease)
+        {
+            string peer = sa.Config.Name;
+            IReadOnlyList<IPAddress> dns = sa.DnsServers;
+            _work.Writer.TryWrite(() => Install(peer, sa, lease, dns));
+        }
+    }
+
+    private void OnClosed(IkeSa sa, string reason)
+    {
+        if (sa.Config.RequestVirtualIp)
+        {
+            string peer = sa.Config.Name;
+            _work.Writer.TryWrite(() => Remove(peer, sa, reason));
+        }
+    }
+
+    private async Task WorkAsync()
+    {
+        await foreach (Action item in _work.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            item();
+        }
+    }
+
+    private void Install(string peer, IkeSa holder, IPAddress lease, IReadOnlyList<IPAddress> dns)
+    {
+        if (_leases.TryGetValue(peer, out Lease? old))
+        {
+            if (old.Address.Equals(lease))
+            {
+                // A rekeyed IKE SA (or both of a simultaneous rekey, one of which is deleted soon): the lease stays
+                // while any of them lives.
+                old.Holders.Add(holder);
+                return;
+            }
+
+            Unconfigure(peer, old, "replaced by " + lease);
+        }
+
+        IReadOnlyList<IPNetwork> subnets = Subnets(peer);
+        try
+        {
+            _ip.ReplaceAddress(_device, lease, 32);
+            foreach (IPNetwork subnet in subnets)
+            {
+                _ip.ReplaceRoute(_device, subnet, lease);
+            }
+        }
+        catch (TunException e)
+        {
+            Interlocked.Increment(ref _failed);
+            HostLog.LeaseFailed(_log, lease.ToString(), peer, e.Message);
+        }
+
+        _leases[peer] = new Lease([holder], lease, dns);
+        Volatile.Write(ref _held, _leases.Count);
+        Interlocked.Increment(ref _installed);
+        _policy.SetLeasedAddresses([.. _leases.Values.Select(l => l.Address)]);
+        HostLog.LeaseInstalled(_log, peer, lease.ToString(), Join(dns), _device, Join(subnets));
+    }
+
+    private void Remove(string peer, IkeSa holder, string reason)
+    {
+        if (_leases.TryGetValue(peer, out Lease? lease) && lease.Holders.Remove(holder) && lease.Holders.Count == 0)
+        {
+            Unconfigure(peer, lease, reason);
+            _policy.SetLeasedAddresses([.. _leases.Values.Select(l => l.Address)]);
+        }
+    }
+
+    private void Unconfigure(string peer, Lease lease, string reason)
+    {
+        _leases.Remove(peer);
+        Volatile.Write(ref _held, _leases.Count);
+        IReadOnlyList<IPNetwork> subnets = Subnets(peer);
+        try
+        {
+            // Routes first, without the source: deleting the address would make the kernel delete them, and the
+            // corporate destinations would then follow the default route in clear.
+            foreach (IPNetwork subnet in subnets)
+            {
+                _ip.ReplaceRoute(_device, subnet);
+            }
+
+            _ip.DeleteAddress(_device, lease.Address, 32);
+        }
+        catch (TunException e)
+        {
+            Interlocked.Increment(ref _failed);
+            HostLog.LeaseFailed(_log, lease.Address.ToString(), peer, e.Message);
+        }
+
+        Interlocked.Increment(ref _removed);
+        HostLog.LeaseRemoved(_log, lease.Address.ToString(), peer, reason, Join(subnets), _device);
+    }
+
+    /// <summary>The peer's IPv4 <c>remoteSubnets</c> (the lease is IPv4).</summary>
+    private IReadOnlyList<IPNetwork> Subnets(string peer) =>
+        [.. (_config.Peers.FirstOrDefault(p => p.Name == peer)?.RemoteSubnets ?? [])
+            .Select(t => IpPrefix.TryParse(t, out IpPrefix p) ? p : (IpPrefix?)null)
+            .OfType<IpPrefix>()
+            .Where(p => p.Network.AddressFamily == AddressFamily.InterNetwork)
+            .Select(p => new IPNetwork(p.Network, p.Length))];
+
+    private static string Join<T>(IEnumerable<T> items)
+    {
+        string text = string.Join(", ", items);
+        return text.Length == 0 ? "none" : text;
+    }
+
+    /// <summary>A lease on the TUN device and the IKE SAs that carry it (the worker's alone).</summary>
+    private sealed record Lease(HashSet<IkeSa> Holders, IPAddress Address, IReadOnlyList<IPAddress> Dns);
+}
