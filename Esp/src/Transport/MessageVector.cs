@@ -17,9 +17,16 @@ internal sealed unsafe class MessageVector
     /// <summary>Room for one source address: <c>sockaddr_in6</c> is 28 bytes.</summary>
     public const int NameSize = 32;
 
+    /// <summary><c>CMSG_SPACE(sizeof(uint16_t))</c> on LP64: a 16-byte <c>cmsghdr</c> and the segment size, aligned to 8.</summary>
+    private const int ControlSize = 24;
+
+    /// <summary><c>CMSG_LEN(sizeof(uint16_t))</c>.</summary>
+    private const int ControlLength = 18;
+
     private readonly MMsgHdr[] _headers;
     private readonly IoVec[] _iovecs;
     private readonly byte[] _names;
+    private readonly byte[] _control;
 
     public MessageVector(int count)
     {
@@ -28,7 +35,16 @@ internal sealed unsafe class MessageVector
         _headers = GC.AllocateArray<MMsgHdr>(count, pinned: true);
         _iovecs = GC.AllocateArray<IoVec>(count, pinned: true);
         _names = GC.AllocateArray<byte>(count * NameSize, pinned: true);
+        _control = GC.AllocateArray<byte>(count * ControlSize, pinned: true);
+        GroupStart = new int[count];
+        GroupCount = new int[count];
     }
+
+    /// <summary>On send: the index (in the caller's batch) of message <c>m</c>'s first buffer.</summary>
+    public int[] GroupStart { get; }
+
+    /// <summary>On send: how many buffers (datagrams) message <c>m</c> carries; more than one only with UDP GSO.</summary>
+    public int[] GroupCount { get; }
 
     /// <summary>How many messages one call can carry.</summary>
     public int Count { get; }
@@ -39,6 +55,8 @@ internal sealed unsafe class MessageVector
     private IoVec* Iovecs => (IoVec*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_iovecs));
 
     private byte* Names => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_names));
+
+    private byte* Control => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_control));
 
     /// <summary>Points message <paramref name="i"/> at <paramref name="b"/>'s room behind the headroom and at its address slot.</summary>
     public void PrepareReceive(int i, PacketBuffer b)
@@ -65,15 +83,34 @@ internal sealed unsafe class MessageVector
         remote.Size = length;
     }
 
-    /// <summary>Points message <paramref name="i"/> at <paramref name="b"/>'s packet, to <paramref name="name"/>.</summary>
-    public void PrepareSend(int i, PacketBuffer b, byte* name, int nameLength)
+    /// <summary>Points iovec <paramref name="i"/> at <paramref name="b"/>'s packet.</summary>
+    public void SetPacket(int i, PacketBuffer b)
     {
         IoVec* iov = Iovecs + i;
         iov->Base = BufferStart(b) + b.Offset;
         iov->Length = (nuint)b.Length;
-        ref MMsgHdr m = ref _headers[i];
-        m.Header = new MsgHdr { Name = name, NameLength = (uint)nameLength, Iov = iov, IovLength = 1 };
-        m.Length = 0;
+    }
+
+    /// <summary>
+    /// Makes message <paramref name="m"/> the iovecs <c>[firstIov, firstIov + iovCount)</c> to <paramref name="name"/>.
+    /// With <paramref name="segmentSize"/> &gt; 0 the message carries a <c>UDP_SEGMENT</c> control message: the kernel
+    /// sends the concatenated iovecs as datagrams of that size (the last may be shorter; UDP GSO, Linux 4.18).
+    /// </summary>
+    public void SetMessage(int m, int firstIov, int iovCount, byte* name, int nameLength, int segmentSize)
+    {
+        ref MMsgHdr h = ref _headers[m];
+        h.Header = new MsgHdr { Name = name, NameLength = (uint)nameLength, Iov = Iovecs + firstIov, IovLength = (nuint)iovCount };
+        h.Length = 0;
+        if (segmentSize > 0)
+        {
+            byte* c = Control + (m * ControlSize);
+            *(nuint*)c = ControlLength;                           // cmsg_len
+            *(int*)(c + sizeof(nuint)) = LinuxSocketCalls.SolUdp;  // cmsg_level
+            *(int*)(c + sizeof(nuint) + sizeof(int)) = LinuxSocketCalls.UdpSegment; // cmsg_type
+            *(ushort*)(c + sizeof(nuint) + (2 * sizeof(int))) = (ushort)segmentSize;
+            h.Header.Control = c;
+            h.Header.ControlLength = ControlSize;
+        }
     }
 
     // PacketBuffer.Bytes lives on the pinned object heap: its address never changes.
