@@ -8,7 +8,8 @@
 #
 # For each variant, in one run, the same measurement (left -> right between the inner addresses 198.19.1.1 and
 # 198.19.2.1): 20 pings 0.2 s apart (avg and mdev), iperf3 TCP with 1 and with 4 streams for 10 s each (receiver's
-# rate, retransmits), and the receiving namespace's UDP receive-buffer drops (UdpRcvbufErrors) during the 1-stream run.
+# rate, retransmits), the receiving namespace's UDP receive-buffer drops (UdpRcvbufErrors), and the CPU time both
+# tunnel daemons used per GB received (user + system, /proc/PID/stat), a figure less sensitive to the load than the rate.
 #
 #   plain      the veth alone, kernel routing (the ceiling)
 #   strongswan strongSwan <-> strongSwan, kernel-libipsec (user-space ESP on TUN, always ESP in UDP), AES-256-GCM-16,
@@ -60,6 +61,7 @@ bg() {
 
 stop_pids() {
   local p i
+  DPIDS=""
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]:-}"; do
     [ -n "$p" ] || continue
@@ -159,6 +161,10 @@ build() {
 
 declare -A R   # R[variant.metric]=value
 
+# CPU time (user + system, in clock ticks) of the processes in DPIDS: the tunnel daemons of the variant being measured
+cpu_ticks() { local p t=0; for p in $DPIDS; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
+DPIDS=""
+
 udp_rcvbuf_errors() { ip netns exec "$1" nstat -asz 2>/dev/null | awk '$1=="UdpRcvbufErrors"{print $2; f=1} END{if(!f)print 0}'; }
 
 measure() { # measure <variant>
@@ -172,10 +178,10 @@ measure() { # measure <variant>
     bg "$o.iperf3-server-P$p.log" nsr iperf3 -s -1 -B "$IN_R" -p 5201
     local spid=$BG_PID
     wait_for 5 nsr sh -c "ss -ltn | grep -q '$IN_R:5201'" || true
-    local before after
-    before=$(udp_rcvbuf_errors "$NS_R")
+    local before after c0 c1
+    before=$(udp_rcvbuf_errors "$NS_R"); c0=$(cpu_ticks)
     nsl timeout $((IPERF_T + 20)) iperf3 -c "$IN_R" -B "$IN_L" -p 5201 -t "$IPERF_T" -P "$p" -J >"$o.iperf3-P$p.json" 2>&1 || true
-    after=$(udp_rcvbuf_errors "$NS_R")
+    after=$(udp_rcvbuf_errors "$NS_R"); c1=$(cpu_ticks)
     wait "$spid" 2>/dev/null || true
     local bps
     bps=$(jq -r '.end.sum_received.bits_per_second // empty' "$o.iperf3-P$p.json" 2>/dev/null || true)
@@ -183,6 +189,10 @@ measure() { # measure <variant>
       R[$v.P$p]=$(awk -v b="$bps" 'BEGIN{printf "%.3f", b/1e9}')
       R[$v.retr$p]=$(jq -r '.end.sum_sent.retransmits // empty' "$o.iperf3-P$p.json")
       R[$v.rcvbuf$p]=$((after - before))
+      # both daemons' CPU seconds per GB received: less sensitive to the machine's load than the rate itself
+      local bytes
+      bytes=$(jq -r '.end.sum_received.bytes // 0' "$o.iperf3-P$p.json")
+      [ -n "$DPIDS" ] && R[$v.cpu$p]=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v b="$bytes" 'BEGIN{ if (b > 0) printf "%.2f", (t / hz) / (b / 1e9) }')
     else
       log "iperf3 -P $p failed for $v: $(tail -3 "$o.iperf3-P$p.json" | tr '\n' ' ')"
     fi
@@ -201,6 +211,7 @@ run_plain() {
   ns_create
   ip -n "$NS_L" route replace "$NET_R" via "$UL_R" dev vl
   ip -n "$NS_R" route replace "$NET_L" via "$UL_L" dev vr
+  DPIDS=""
   measure plain
 }
 
@@ -270,6 +281,7 @@ run_strongswan() {
     swctl left --initiate --child net --timeout 15 >"$OUT/strongswan-initiate.log" 2>&1 &&
     wait_for 10 nsl ping -c 1 -W 1 -I "$IN_L" "$IN_R" || { log "strongswan: tunnel did not come up"; tail -20 "$WORK"/sw-*/charon.log >&2 || true; stop_pids; return 0; }
   swctl left --list-sas >"$OUT/strongswan-sas.txt" 2>&1 || true
+  DPIDS="${PIDS[*]}"
   measure strongswan
   swctl left --list-sas >>"$OUT/strongswan-sas.txt" 2>&1 || true
   stop_pids
@@ -288,6 +300,7 @@ run_wg() {
   nsl ip link set "$WG_L" mtu 1420 up; nsr ip link set "$WG_R" mtu 1420 up
   nsl ip route replace "$NET_R" dev "$WG_L" src "$IN_L"; nsr ip route replace "$NET_L" dev "$WG_R" src "$IN_R"
   wait_for 10 nsl ping -c 1 -W 1 -I "$IN_L" "$IN_R" || { log "wg: tunnel did not come up"; stop_pids; return 0; }
+  DPIDS="${PIDS[*]}"
   measure wg
   stop_pids
 }
@@ -339,6 +352,7 @@ run_ipsecfw() {
   local lpid=$IPSECFW_PID
   wait_for 20 nsl ping -c 1 -W 1 -I "$IN_L" "$IN_R" || { log "ipsecfw: tunnel did not come up"; tail -20 "$l/daemon.log" "$r/daemon.log" >&2; stop_pids; return 0; }
   R[ipsecfw.rss_idle]="$(rss "$lpid") / $(rss "$rpid")"
+  DPIDS="$lpid $rpid"
   measure ipsecfw
   R[ipsecfw.rss]="$(rss "$lpid") / $(rss "$rpid")"
   ip netns exec "$NS_R" dotnet "$DLL" status --socket "$r/run/control.sock" >"$OUT/ipsecfw-right-status.txt" 2>&1 || true
@@ -399,8 +413,8 @@ best() { # best <metric> <max|min>
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v x="$1" -v y="$2" 'BEGIN{ if (y+0 > 0) printf "%.2fx", x/y }' || true; }
 B1=$(best P1 max); B4=$(best P4 max); BP=$(best ping min)
 {
-  echo "| variant | TCP 1 stream Gbit/s | vs best anchor | TCP 4 streams Gbit/s | vs best anchor | ping avg / mdev ms | vs best anchor | receiver UDP buffer drops (1 / 4 streams) | TCP retransmits (1 / 4) | daemon RSS MiB (VmRSS/VmHWM, left / right) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| variant | TCP 1 stream Gbit/s | vs best anchor | TCP 4 streams Gbit/s | vs best anchor | ping avg / mdev ms | vs best anchor | receiver UDP buffer drops (1 / 4 streams) | TCP retransmits (1 / 4) | daemons' CPU s per GB (1 / 4 streams) | daemon RSS MiB (VmRSS/VmHWM, left / right) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for v in $VARIANTS; do
     name=$v
     case $v in
@@ -409,7 +423,7 @@ B1=$(best P1 max); B4=$(best P4 max); BP=$(best ping min)
       wg) name="wireguard-go" ;;
       ipsecfw) name="**ipsecfw**, AES-256-GCM" ;;
     esac
-    echo "| $name | ${R[$v.P1]:-n/a} | $(ratio "${R[$v.P1]:-}" "$B1") | ${R[$v.P4]:-n/a} | $(ratio "${R[$v.P4]:-}" "$B4") | ${R[$v.ping]:-n/a} / ${R[$v.mdev]:-n/a} | $(ratio "${R[$v.ping]:-}" "$BP") | ${R[$v.rcvbuf1]:-} / ${R[$v.rcvbuf4]:-} | ${R[$v.retr1]:-} / ${R[$v.retr4]:-} | ${R[$v.rss]:-} |"
+    echo "| $name | ${R[$v.P1]:-n/a} | $(ratio "${R[$v.P1]:-}" "$B1") | ${R[$v.P4]:-n/a} | $(ratio "${R[$v.P4]:-}" "$B4") | ${R[$v.ping]:-n/a} / ${R[$v.mdev]:-n/a} | $(ratio "${R[$v.ping]:-}" "$BP") | ${R[$v.rcvbuf1]:-} / ${R[$v.rcvbuf4]:-} | ${R[$v.retr1]:-} / ${R[$v.retr4]:-} | ${R[$v.cpu1]:-} / ${R[$v.cpu4]:-} | ${R[$v.rss]:-} |"
   done
   echo
   echo "Best anchor: 1 stream $B1, 4 streams $B4 Gbit/s, ping $BP ms. Ping ratio: lower is better. ipsecfw RSS before iperf3: ${R[ipsecfw.rss_idle]:-n/a}."
