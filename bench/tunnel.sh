@@ -4,7 +4,7 @@
 #   bash bench/tunnel.sh                 # as root; ~4-5 minutes here
 #   VARIANTS="plain ipsecfw" bash bench/tunnel.sh     # a subset (the ratio needs strongswan and/or wg in the run)
 #   SAS=0 bash bench/tunnel.sh           # skip the 1,000-SA memory check
-#   IPSECFW_DISABLE_UDP_GSO=1 bash bench/tunnel.sh    # the daemons without UDP GSO on send (to measure that step)
+#   IPSECFW_UDP_GSO=1 bash bench/tunnel.sh   # the daemons with UDP GSO on send (off by default: it did not pay here)
 #
 # For each variant, in one run, the same measurement (left -> right between the inner addresses 198.19.1.1 and
 # 198.19.2.1): 20 pings 0.2 s apart (avg and mdev), iperf3 TCP with 1 and with 4 streams for 10 s each (receiver's
@@ -394,7 +394,7 @@ build
 make_pki
 {
   echo "start=$(date -u +%FT%TZ) commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Esp Tun Host Ike || echo '+dirty') cores=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "env: IPSECFW_DISABLE_UDP_GSO=${IPSECFW_DISABLE_UDP_GSO:-} VARIANTS=$VARIANTS SAS=$SAS"
+  echo "env: IPSECFW_UDP_GSO=${IPSECFW_UDP_GSO:-} IPSECFW_DISABLE_UDP_GSO=${IPSECFW_DISABLE_UDP_GSO:-} VARIANTS=$VARIANTS SAS=$SAS"
   echo "versions: $(dpkg-query -W -f='${Package} ${Version}, ' strongswan-charon wireguard-go iperf3 2>/dev/null) kernel $(uname -r), dotnet $(dotnet --version)"
 } | tee "$OUT/run.txt" >&2
 for v in $VARIANTS; do

@@ -8,12 +8,20 @@ namespace IpsecFw.Esp.Transport;
 
 /// <summary>
 /// The Linux slice of <see cref="UdpBind"/>: a whole batch per system call with <c>recvmmsg(2)</c>/<c>sendmmsg(2)</c>,
-/// and UDP GSO (<c>UDP_SEGMENT</c>) on send. <c>IPSECFW_DISABLE_UDP_GSO=1</c> turns GSO off (for measuring it).
+/// and, when <c>IPSECFW_UDP_GSO=1</c>, UDP GSO (<c>UDP_SEGMENT</c>) on send: measured, it did not pay on this machine, so
+/// it is off by default.
 /// </summary>
 public sealed partial class UdpBind
 {
-    /// <summary>Whether sends still use UDP GSO (false off Linux, when disabled, or after the kernel refused it).</summary>
-    internal bool UdpGsoActive => _gso;
+    /// <summary>
+    /// Whether sends use UDP GSO: off by default (<c>IPSECFW_UDP_GSO=1</c> turns it on), never off Linux, and off for
+    /// good once the kernel refused it. Settable for tests.
+    /// </summary>
+    internal bool UdpGsoActive
+    {
+        get => _gso;
+        set => _gso = value && OperatingSystem.IsLinux();
+    }
 
     private readonly MessageVector? _rx;
     private readonly MessageVector? _tx;
@@ -22,7 +30,8 @@ public sealed partial class UdpBind
     private const int MaxGsoBytes = 65_000;
 
     private readonly Lock _sendLock = new();
-    private bool _gso = OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("IPSECFW_DISABLE_UDP_GSO") != "1";
+    // Off unless asked for: bench/tunnel.sh did not show it paying here (docs/performance.md, "Endpoint throughput").
+    private bool _gso = OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("IPSECFW_UDP_GSO") == "1";
 
     /// <summary>
     /// Receives up to <paramref name="max"/> datagrams in one <c>recvmmsg</c> (non-blocking); when none is queued, waits
@@ -130,8 +139,8 @@ public sealed partial class UdpBind
     }
 
     /// <summary>
-    /// Sends the batch in <c>sendmmsg</c> calls of up to <see cref="BatchSize"/> messages. With UDP GSO (on until the
-    /// kernel refuses it once), each run of consecutive datagrams of one size (the last of a run may be shorter) is one
+    /// Sends the batch in <c>sendmmsg</c> calls of up to <see cref="BatchSize"/> messages. With UDP GSO (when enabled,
+    /// until the kernel refuses it once), each run of consecutive datagrams of one size (the last of a run may be shorter) is one
     /// message that the kernel cuts into datagrams: the outer stack is walked once per run instead of once per packet.
     /// A message the kernel refuses is counted in <see cref="SendErrors"/> (all its datagrams) and the batch goes on.
     /// </summary>
