@@ -255,6 +255,21 @@ public sealed class UdpBindTests
     }
 
     [Fact]
+    public void As_root_on_linux_the_socket_buffers_are_forced_past_the_system_maximum()
+    {
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
+        {
+            Assert.Skip("needs root on Linux (SO_RCVBUFFORCE/SO_SNDBUFFORCE need CAP_NET_ADMIN)");
+        }
+
+        using var bind = new UdpBind(s_loopback);
+
+        // Linux reports twice what was asked for (the other half is its bookkeeping).
+        Assert.True(bind.ReceiveBufferSize >= UdpBind.SocketBufferSize, $"SO_RCVBUF {bind.ReceiveBufferSize}");
+        Assert.True(bind.SendBufferSize >= UdpBind.SocketBufferSize, $"SO_SNDBUF {bind.SendBufferSize}");
+    }
+
+    [Fact]
     public void Dispose_wakes_a_blocked_receive()
     {
         var bind = new UdpBind(s_loopback);
