@@ -35,8 +35,8 @@ VARIANTS=${VARIANTS:-"plain strongswan wg ipsecfw"}
 SAS=${SAS:-1000}
 IPERF_T=${IPERF_T:-10}
 PING_N=${PING_N:-20}
-WORK="$(mktemp -d /tmp/ipsecfw-tunnel.XXXXXX)"
-chmod 700 "$WORK"
+WORK="/tmp/ipsecfw-tunnel-$$-$RANDOM"
+mkdir -m 700 "$WORK"
 
 # Namespace names carry the PID so two runs (or a test) never collide.
 NS_L="tnl$$l"; NS_R="tnl$$r"
