@@ -11,12 +11,14 @@ namespace IpsecFw.Esp.Transport;
 /// objects, so nothing is allocated per datagram.
 /// </summary>
 /// <remarks>
-/// <para>One datagram per system call for now; recvmmsg/sendmmsg and UDP GSO/GRO belong in a <c>UdpBind.Linux.cs</c>
-/// slice. The socket buffers are enlarged (<see cref="SocketBufferSize"/>; the kernel caps the request at
-/// <c>net.core.rmem_max</c>/<c>wmem_max</c>), because a full receive buffer is what loses packets in user-space VPNs.</para>
+/// <para>On Linux a batch is one system call each way (<c>recvmmsg(2)</c>, <c>sendmmsg(2)</c>: <c>UdpBind.Linux.cs</c>);
+/// elsewhere one datagram per call. The socket buffers are enlarged to <see cref="SocketBufferSize"/>: with
+/// <c>SO_RCVBUFFORCE</c>/<c>SO_SNDBUFFORCE</c> when the process may (root, CAP_NET_ADMIN), else as far as
+/// <c>net.core.rmem_max</c>/<c>wmem_max</c> allow, because a full receive buffer is what loses packets in user-space
+/// VPNs.</para>
 /// <para>Concurrency as <see cref="IDatagramBind"/>: one receiving thread, any number of senders.</para>
 /// </remarks>
-public sealed class UdpBind : IDatagramBind
+public sealed partial class UdpBind : IDatagramBind
 {
     /// <summary>The socket buffer size asked for, in each direction.</summary>
     public const int SocketBufferSize = 4 << 20;
@@ -32,6 +34,7 @@ public sealed class UdpBind : IDatagramBind
     private volatile bool _disposed;
     private long _receiveErrors;
     private long _sendErrors;
+    private long _truncated;
 
     /// <summary>Opens a UDP socket bound to <paramref name="localEndPoint"/> (port 0 picks a free port).</summary>
     /// <exception cref="SocketException">The socket cannot be created or bound (a start-up error).</exception>
@@ -45,6 +48,13 @@ public sealed class UdpBind : IDatagramBind
         {
             _socket.ReceiveBufferSize = SocketBufferSize;
             _socket.SendBufferSize = SocketBufferSize;
+            if (OperatingSystem.IsLinux())
+            {
+                ForceBufferSizes();
+                _rx = new MessageVector(batchSize);
+                _tx = new MessageVector(batchSize);
+            }
+
             _socket.Bind(localEndPoint);
             LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         }
@@ -70,6 +80,12 @@ public sealed class UdpBind : IDatagramBind
     /// <summary>Datagrams that could not be sent (for example no route, or a full send buffer).</summary>
     public long SendErrors => Interlocked.Read(ref _sendErrors);
 
+    /// <summary>Datagrams dropped because they were larger than the receive buffer (<c>MSG_TRUNC</c>).</summary>
+    public long Truncated => Interlocked.Read(ref _truncated);
+
+    /// <summary>The send buffer the kernel granted (it reports twice the usable size on Linux).</summary>
+    public int SendBufferSize => _socket.SendBufferSize;
+
     /// <summary>A reusable address object large enough for any source (one per batch slot).</summary>
     public static SocketAddress CreateAddressSlot() =>
         new(AddressFamily.InterNetworkV6, SocketAddress.GetMaximumAddressSize(AddressFamily.InterNetworkV6));
@@ -78,6 +94,18 @@ public sealed class UdpBind : IDatagramBind
     public int Receive(Span<PacketBuffer> bufs, Span<SocketAddress> remotes)
     {
         int max = Math.Min(Math.Min(bufs.Length, remotes.Length), BatchSize);
+        return _rx is not null ? ReceiveBatch(bufs, remotes, max) : ReceiveOneByOne(bufs, remotes, max);
+    }
+
+    /// <inheritdoc/>
+    public int Send(ReadOnlySpan<PacketBuffer> bufs, SocketAddress remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        return _tx is not null ? SendBatch(bufs, remote) : SendOneByOne(bufs, remote);
+    }
+
+    private int ReceiveOneByOne(Span<PacketBuffer> bufs, Span<SocketAddress> remotes, int max)
+    {
         while (max > 0 && !_disposed)
         {
             try
@@ -120,10 +148,8 @@ public sealed class UdpBind : IDatagramBind
         return 0;
     }
 
-    /// <inheritdoc/>
-    public int Send(ReadOnlySpan<PacketBuffer> bufs, SocketAddress remote)
+    private int SendOneByOne(ReadOnlySpan<PacketBuffer> bufs, SocketAddress remote)
     {
-        ArgumentNullException.ThrowIfNull(remote);
         int sent = 0;
         foreach (PacketBuffer b in bufs)
         {
