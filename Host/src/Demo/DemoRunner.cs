@@ -100,7 +100,7 @@ internal sealed class DemoRunner
 
             IReadOnlyList<DemoRow> rows2 = await TryAllAsync(network, DemoScenario.Figure2, model2, cancellationToken).ConfigureAwait(false);
             Say(DemoTable.Format(rows2));
-            return new DemoReport(rows1, rows2, clock.Elapsed);
+            return new DemoReport(rows1, rows2, clock.Elapsed, network.Id + "-", [.. daemons.Select(d => d.Pid)], root);
         }
         finally
         {
