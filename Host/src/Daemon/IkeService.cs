@@ -190,6 +190,7 @@ public sealed class IkeService : IHostedService, IDisposable
         var installer = new EspChildSaInstaller(_table, _selectors, _routes);
         Engine = new IkeEngine(_transport, new SpdIkePolicy(_policy, config), installer,
             responder is null ? null : configs[responder.Name], loggers: _loggers);
+        Engine.ResponderConfigSelector = ResponderConfigs(config, configs);
         Engine.Established += OnEstablished;
         Engine.Closed += OnClosed;
         _pool = new PacketPool(256, 2048);
@@ -218,6 +219,21 @@ public sealed class IkeService : IHostedService, IDisposable
         {
             _ = InitiateAsync(name, TimeSpan.Zero);
         }
+    }
+
+    /// <summary>A peer with an address answers with its own configuration when it initiates to us; others get <see cref="ResponderPeer"/>'s.</summary>
+    private static Func<IPEndPoint, IkeSaConfig?> ResponderConfigs(HostConfig config, Dictionary<string, IkeSaConfig> configs)
+    {
+        var byAddress = new Dictionary<IPAddress, IkeSaConfig>();
+        foreach (PeerOptions peer in config.Peers)
+        {
+            if (IpPrefix.TryParseAddress(peer.Address, out IPAddress? address))
+            {
+                byAddress.TryAdd(address, configs[peer.Name]);
+            }
+        }
+
+        return remote => byAddress.GetValueOrDefault(remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address);
     }
 
     private void OpenTun(TunOptions options, IReadOnlyList<PeerOptions> peers)

@@ -47,8 +47,15 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
         _work = Channel.CreateBounded<Action>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     }
 
-    /// <summary>The configuration answering IKE_SA_INIT requests.</summary>
+    /// <summary>The configuration answering IKE_SA_INIT requests when <see cref="ResponderConfigSelector"/> has none.</summary>
     public IkeSaConfig? ResponderConfig { get; set; }
+
+    /// <summary>
+    /// Chooses the configuration answering an IKE_SA_INIT by the address it came from (a configured peer's own
+    /// configuration: its proposals, selectors and pool); null falls back to <see cref="ResponderConfig"/>. Called on
+    /// the loop.
+    /// </summary>
+    public Func<IPEndPoint, IkeSaConfig?>? ResponderConfigSelector { get; set; }
 
     /// <inheritdoc/>
     public TimeProvider Time { get; }
@@ -227,7 +234,7 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
 
     private void AcceptInit(byte[] message, IPEndPoint local, IPEndPoint remote)
     {
-        IkeSaConfig? config = ResponderConfig;
+        IkeSaConfig? config = ResponderConfigSelector?.Invoke(remote) ?? ResponderConfig;
         if (config is null || !IkeMessage.TryDecode(message, out IkeMessage request, out _))
         {
             Counters.DroppedMalformed++;

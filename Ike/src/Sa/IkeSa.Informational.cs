@@ -39,6 +39,7 @@ public sealed partial class IkeSa
         if (m.Inner.OfType<DeletePayload>().Any(d => d.ProtocolId == ProtocolId.Ike))
         {
             RespondProtected(ExchangeType.Informational, []);
+            SettleIkeRekeyCollision(peerDeletedUs: true);
             Close("peer deleted the IKE SA");
             return;
         }

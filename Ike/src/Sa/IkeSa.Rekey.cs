@@ -14,11 +14,19 @@ namespace IpsecFw.Ike.Sa;
 /// Rekeying the IKE SA (RFC 7296 1.3.2, 2.18): a CREATE_CHILD_SA on the old SA makes a new one with fresh SPIs, nonces
 /// and key exchange; SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr); the CHILD_SAs move over and the rekey's
 /// initiator deletes the old SA. The rekey's initiator is the new SA's original initiator.
+/// <para>
+/// Simultaneous rekeys (RFC 7296 2.8.2): a peer's IKE SA rekey that arrives while ours is outstanding is answered
+/// normally; its new SA is registered with the host (so messages on it are routed) but gets the CHILD_SAs only once the
+/// collision is resolved. When our answer arrives there are two new SAs; the one made with the lowest of the four
+/// nonces is redundant and is deleted by the side that initiated its exchange; the side that initiated the surviving
+/// one deletes the old SA. If our rekey is refused instead (a peer that yields), the peer's new SA simply wins.
+/// </para>
 /// </summary>
 public sealed partial class IkeSa
 {
     private static readonly TimeSpan s_rekeyRetry = TimeSpan.FromMinutes(1);
     private DateTimeOffset? _ikeRekeyStarted;
+    private (IkeSa Sa, byte[] PeerNonceI, byte[] OurNonceR)? _collidingIkeRekey;
 
     /// <summary>The SA that replaced this one by a rekey, if any.</summary>
     public IkeSa? Replacement { get; private set; }
@@ -60,6 +68,16 @@ public sealed partial class IkeSa
     {
         if (m.Inner.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } error)
         {
+            if (_collidingIkeRekey is { } theirs && theirs.Sa.State == IkeSaState.Established)
+            {
+                // RFC 7296 2.8.2: the peer refused ours but its own rekey went through; its new SA wins and it deletes
+                // this one.
+                _collidingIkeRekey = null;
+                _log.LogInformation("IKE SA {Spi:x16}: peer refused our IKE SA rekey ({Error}) but rekeyed it itself", LocalSpi, error.NotifyType);
+                HandOver(theirs.Sa, registered: true);
+                return;
+            }
+
             if (attempt < MaxKeRetries && InvalidKePayload.TryReadOffered(error, Config.IkeProposals, out KeyExchangeMethod wanted))
             {
                 _ikeRekeyStarted = null;
@@ -87,16 +105,49 @@ public sealed partial class IkeSa
         ulong newSpiR = BinaryPrimitives.ReadUInt64BigEndian(sa.Proposals[0].Spi);
         IkeSa replacement = CreateRekeyed(IkeRole.Initiator, newSpiI, newSpiR, algorithms, nonceI, nr.Data, shared);
         CryptographicOperations.ZeroMemory(shared);
+        if (_collidingIkeRekey is { } collision)
+        {
+            _collidingIkeRekey = null;
+            ResolveIkeRekeyCollision(replacement, nonceI, nr.Data, collision.Sa, collision.PeerNonceI, collision.OurNonceR);
+            return;
+        }
+
         HandOver(replacement);
+        Delete("rekeyed");
+    }
+
+    /// <summary>
+    /// RFC 7296 2.8.2: two new SAs from simultaneous rekeys. The one made with the lowest of the four nonces is
+    /// redundant and is deleted by its exchange's initiator; the initiator of the survivor deletes the old SA.
+    /// </summary>
+    private void ResolveIkeRekeyCollision(IkeSa ours, byte[] ourNonceI, byte[] peerNonceR, IkeSa theirs, byte[] peerNonceI, byte[] ourNonceR)
+    {
+        byte[] lowest = new[] { ourNonceI, peerNonceR, peerNonceI, ourNonceR }.Min(ByteOrder.Instance)!;
+        bool oursRedundant = ReferenceEquals(lowest, ourNonceI) || ReferenceEquals(lowest, peerNonceR);
+        if (oursRedundant && theirs.State == IkeSaState.Established)
+        {
+            _log.LogInformation("IKE SA {Spi:x16}: IKE SA rekey collision; ours ({Ours:x16}) is redundant, the peer's ({Theirs:x16}) stays",
+                LocalSpi, ours.LocalSpi, theirs.LocalSpi);
+            _host.OnRekeyed(this, ours);
+            ours.Delete("redundant after an IKE SA rekey collision (RFC 7296 2.8.2)");
+
+            // The peer initiated the survivor, so the peer deletes this SA.
+            HandOver(theirs, registered: true);
+            return;
+        }
+
+        _log.LogInformation("IKE SA {Spi:x16}: IKE SA rekey collision; ours ({Ours:x16}) stays, the peer deletes its {Theirs:x16}",
+            LocalSpi, ours.LocalSpi, theirs.LocalSpi);
+        HandOver(ours);
         Delete("rekeyed");
     }
 
     private void RespondToIkeRekey(DecryptedMessage m, SaPayload sa, NoncePayload ni)
     {
-        if (_ikeRekeyStarted is not null && _pending?.Purpose == "CREATE_CHILD_SA (IKE rekey)")
+        bool colliding = _ikeRekeyStarted is not null && _pending?.Purpose == "CREATE_CHILD_SA (IKE rekey)";
+        if (colliding && _collidingIkeRekey is not null)
         {
-            // Both sides rekey the IKE SA at once. RFC 7296 2.8.1 resolves it by nonces; we yield instead: the peer
-            // may retry after TEMPORARY_FAILURE (2.25), and our own rekey completes.
+            // A second rekey from the peer while the first collision is open: one is enough.
             RespondProtected(ExchangeType.CreateChildSa, [new NotifyPayload(NotifyType.TemporaryFailure)]);
             return;
         }
@@ -139,7 +190,38 @@ public sealed partial class IkeSa
             byte[] spi = new byte[8];
             BinaryPrimitives.WriteUInt64BigEndian(spi, newSpiR);
             RespondProtected(ExchangeType.CreateChildSa, [new SaPayload([chosen with { Spi = spi }]), new NoncePayload(nr), new KePayload(algorithms.Group, ke.PublicValue)]);
+            if (colliding)
+            {
+                // RFC 7296 2.8.2: both sides rekey at once; decided when the answer to ours arrives.
+                _collidingIkeRekey = (replacement, ni.Data, nr);
+                _log.LogInformation("IKE SA {Spi:x16}: the peer rekeys the IKE SA while we do; {New:x16} waits for our answer", LocalSpi, replacement.LocalSpi);
+                _host.OnRekeyed(this, replacement);
+                return;
+            }
+
             HandOver(replacement);
+        }
+    }
+
+    /// <summary>
+    /// The SA is closing with a peer's rekey still unresolved (our request never got an answer, or the peer deleted
+    /// this SA first): the peer's new SA carries on if the peer deleted us, else it goes too.
+    /// </summary>
+    private void SettleIkeRekeyCollision(bool peerDeletedUs)
+    {
+        if (_collidingIkeRekey is not { } theirs)
+        {
+            return;
+        }
+
+        _collidingIkeRekey = null;
+        if (peerDeletedUs && theirs.Sa.State == IkeSaState.Established && Replacement is null)
+        {
+            HandOver(theirs.Sa, registered: true);
+        }
+        else if (theirs.Sa.State == IkeSaState.Established && Replacement != theirs.Sa)
+        {
+            theirs.Sa.Delete("its IKE SA rekey collision did not resolve");
         }
     }
 
@@ -164,7 +246,6 @@ public sealed partial class IkeSa
         n.PeerIdentity = PeerIdentity;
         n.NatLocal = NatLocal;
         n.NatRemote = NatRemote;
-        n._leased = _leased;
         n.VirtualIps = VirtualIps;
         n.DnsServers = DnsServers;
         n._peerAnnouncedFragmentation = _peerAnnouncedFragmentation; // announced only in IKE_SA_INIT (RFC 7383 2.3); the new IKE SA keeps it, as strongSwan's does
@@ -173,14 +254,18 @@ public sealed partial class IkeSa
         return n;
     }
 
-    private void HandOver(IkeSa replacement)
+    private void HandOver(IkeSa replacement, bool registered = false)
     {
+        replacement._leased = _leased; // the lease moves with the children, never to a redundant SA
         replacement._children.AddRange(_children);
         _children.Clear();
         _collidingRekey.Clear();
         Replacement = replacement;
         State = IkeSaState.Rekeyed;
         _log.LogInformation("IKE SA {Old:x16} rekeyed into {New:x16} ({Algorithms})", LocalSpi, replacement.LocalSpi, replacement.Algorithms);
-        _host.OnRekeyed(this, replacement);
+        if (!registered)
+        {
+            _host.OnRekeyed(this, replacement);
+        }
     }
 }

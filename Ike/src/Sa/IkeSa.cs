@@ -250,6 +250,7 @@ public sealed partial class IkeSa : IDisposable
             return;
         }
 
+        SettleIkeRekeyCollision(peerDeletedUs: false);
         IkeSaState previous = State;
         State = IkeSaState.Closed;
         CloseReason = reason;

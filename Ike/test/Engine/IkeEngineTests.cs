@@ -1,4 +1,5 @@
 using System.Net;
+using IpsecFw.Ike.Config;
 using IpsecFw.Ike.Engine;
 using IpsecFw.Ike.Messages;
 using IpsecFw.Ike.Sa;
@@ -34,6 +35,30 @@ public sealed class IkeEngineTests
         await left.ShutdownAsync(TimeSpan.FromSeconds(5));
         Assert.True(await Until(async () => (await right.SnapshotAsync()).Count == 0));
         Assert.Equal(1, sinkR.DownCount);
+        await stop.CancelAsync();
+        await loops;
+    }
+
+    [Fact]
+    public async Task The_responder_answers_a_known_address_with_that_peers_configuration()
+    {
+        // The default responder configuration has the wrong PSK for left; the one chosen by left's address has the
+        // right one. Without the selector, IKE_AUTH fails.
+        var link = new EngineLink();
+        var sinkL = new CountingSink();
+        using var left = new IkeEngine(link.TransportFor(Left), new ConfiguredSelectorPolicy(), sinkL, null);
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "other"));
+        IkeSaConfig forLeft = IkePair.Config("right.example.com", "k") with { Name = "for-left" };
+        right.ResponderConfigSelector = remote => remote.Address.Equals(Left) ? forLeft : null;
+        link.Own(Left, left);
+        link.Own(Right, right);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Task loops = Task.WhenAll(left.RunAsync(stop.Token), right.RunAsync(stop.Token));
+
+        IkeSa sa = await left.InitiateAsync(IkePair.Config("left.example.com", "k"), new IPEndPoint(Left, 500), new IPEndPoint(Right, 500));
+        Assert.True(await Until(async () => await left.InvokeAsync(() => sa.State == IkeSaState.Established)));
+        IkeSa answered = Assert.Single(await right.SnapshotAsync());
+        Assert.Equal("for-left", answered.Config.Name);
         await stop.CancelAsync();
         await loops;
     }

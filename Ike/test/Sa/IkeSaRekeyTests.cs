@@ -1,3 +1,5 @@
+using System.Net;
+using IpsecFw.Ike.Config;
 using IpsecFw.Ike.Messages;
 using IpsecFw.Ike.Sa;
 
@@ -128,5 +130,50 @@ public sealed class IkeSaRekeyTests
         pair.Pump();
         Assert.Single(newI.Children);
         Assert.NotSame(child, newI.Children[0]);
+    }
+
+    [Fact]
+    public void Simultaneous_ike_sa_rekeys_leave_one_ike_sa_that_keeps_the_children_and_the_lease()
+    {
+        // RFC 7296 2.8.2: both ends rekey the IKE SA at once; each answers the other's request, so two new SAs exist.
+        // The one made with the lowest of the four nonces is deleted by its initiator; the survivor's initiator deletes
+        // the old SA. Whichever way the nonces fall, one side takes each branch.
+        var pool = new AddressPool(IPNetwork.Parse("198.19.100.16/28"));
+        var pair = new IkePair(IkePair.Config("laptop.example.com", "k") with { RequestVirtualIp = true },
+            IkePair.Config("gw.example.com", "k") with { AddressPool = pool });
+        pair.Establish();
+        IkeSa oldI = pair.Initiator!, oldR = pair.Responder!;
+        ChildSa child = oldI.Children[0];
+        IPAddress lease = oldR.LeasedAddress!;
+        oldI.RekeyIkeSa();
+        oldR.RekeyIkeSa();
+        pair.Pump();
+
+        Assert.Equal(IkeSaState.Closed, oldI.State);
+        Assert.Equal(IkeSaState.Closed, oldR.State);
+        Assert.Equal(2, pair.InitiatorHost.Rekeyed.Count);
+        Assert.Equal(2, pair.ResponderHost.Rekeyed.Count);
+        IkeSa newI = Assert.Single(pair.InitiatorHost.Rekeyed, s => s.State == IkeSaState.Established);
+        IkeSa newR = Assert.Single(pair.ResponderHost.Rekeyed, s => s.State == IkeSaState.Established);
+        Assert.All(pair.InitiatorHost.Rekeyed.Concat(pair.ResponderHost.Rekeyed).Where(s => s.State != IkeSaState.Established),
+            s => Assert.Equal(IkeSaState.Closed, s.State));
+        Assert.Equal((newI.InitiatorSpi, newI.ResponderSpi), (newR.InitiatorSpi, newR.ResponderSpi));
+        Assert.Same(child, Assert.Single(newI.Children));
+        Assert.Single(newR.Children);
+        Assert.Empty(pair.InitiatorHost.Down);
+        Assert.Empty(pair.ResponderHost.Down);
+        Assert.Equal(lease, newR.LeasedAddress);
+        Assert.Equal(1, pool.Leased);
+        Assert.Same(newI, oldI.Replacement);
+        Assert.Same(newR, oldR.Replacement);
+
+        // The survivor works, and deleting it gives the lease back.
+        pair.Time.Advance(TimeSpan.FromSeconds(31));
+        newI.OnTimer();
+        pair.Pump();
+        Assert.False(newI.HasPendingRequest);
+        newI.Delete("done");
+        pair.Pump();
+        Assert.Equal(0, pool.Leased);
     }
 }
