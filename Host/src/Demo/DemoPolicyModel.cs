@@ -41,34 +41,37 @@ internal sealed class DemoPolicyModel
     }
 
     /// <summary>The policy's verdict on <paramref name="connection"/> and the rule that decides it.</summary>
-    public (DemoVerdict Verdict, string Rule) Decide(DemoConnection connection)
+    public DemoDecision Decide(DemoConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         byte protocol = connection.Service.Udp ? IpProtocol.Udp : IpProtocol.Tcp;
         FlowKey key = FlowKey.Create(connection.Source, connection.Destination, protocol, 40000, (ushort)connection.Service.Port);
         _identities.TryGetValue(connection.From.Key, out PeerIdentity? from);
         _identities.TryGetValue(connection.To.Key, out PeerIdentity? to);
-        string? allowedBy = null;
+        DemoDecision? allowedOut = null;
         if (from is not null)
         {
             PeerGrant? peer = connection.Tunnel && to is not null ? _policy.AuthorizePeer(to) : null;
             Verdict v = Local(from, connection.From).DecideOutbound(key, peer);
+            var decision = new DemoDecision(v.IsAllowed ? DemoVerdict.Allowed : DemoVerdict.Denied,
+                $"{connection.From.Key} out: {Describe(v)}", connection.From, Inbound: false, v.RuleIndex);
             if (!v.IsAllowed)
             {
-                return (DemoVerdict.Denied, $"{connection.From.Key} out: {Describe(v)}");
+                return decision;
             }
 
-            allowedBy = $"{connection.From.Key} out: {Describe(v)}";
+            allowedOut = decision;
         }
 
         if (to is not null)
         {
             PeerGrant? peer = connection.Tunnel && from is not null ? _policy.AuthorizePeer(from) : null;
             Verdict v = Local(to, connection.To).DecideInbound(key, peer);
-            return (v.IsAllowed ? DemoVerdict.Allowed : DemoVerdict.Denied, $"{connection.To.Key} in: {Describe(v)}");
+            return new DemoDecision(v.IsAllowed ? DemoVerdict.Allowed : DemoVerdict.Denied,
+                $"{connection.To.Key} in: {Describe(v)}", connection.To, Inbound: true, v.RuleIndex);
         }
 
-        return allowedBy is null ? (DemoVerdict.Allowed, "nobody enforces") : (DemoVerdict.Allowed, allowedBy);
+        return allowedOut ?? new DemoDecision(DemoVerdict.Allowed, "nobody enforces", null, Inbound: true, -1);
     }
 
     private PolicySnapshot Local(PeerIdentity identity, DemoHost host) =>

@@ -84,7 +84,7 @@ internal sealed class DemoRunner
             var model1 = new DemoPolicyModel(figure1, "figure1.pol", identities);
             Say("6. Figure 1, as shipped:");
             Say(Indent(figure1));
-            IReadOnlyList<DemoRow> rows1 = await TryAllAsync(network, DemoScenario.Figure1, model1, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<DemoRow> rows1 = await TryAllAsync(network, daemons, DemoScenario.Figure1, model1, cancellationToken).ConfigureAwait(false);
             Say(DemoTable.Format(rows1));
 
             PolicyBundle second = signer.Sign(figure2, "figure2.pol");
@@ -98,7 +98,7 @@ internal sealed class DemoRunner
                 Say($"     {h.CertificateName,-20} Figure 1: {before,-20} Figure 2: {after}{(before != after ? "   <- demoted: its certificate is older than 1999-03-15" : string.Empty)}");
             }
 
-            IReadOnlyList<DemoRow> rows2 = await TryAllAsync(network, DemoScenario.Figure2, model2, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<DemoRow> rows2 = await TryAllAsync(network, daemons, DemoScenario.Figure2, model2, cancellationToken).ConfigureAwait(false);
             Say(DemoTable.Format(rows2));
             return new DemoReport(rows1, rows2, clock.Elapsed, network.Id + "-", [.. daemons.Select(d => d.Pid)], root);
         }
@@ -148,16 +148,32 @@ internal sealed class DemoRunner
         }
     }
 
-    private async Task<IReadOnlyList<DemoRow>> TryAllAsync(DemoNetwork network, IReadOnlyList<DemoConnection> connections, DemoPolicyModel model,
-        CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<DemoRow>> TryAllAsync(DemoNetwork network, List<DemoDaemon> daemons, IReadOnlyList<DemoConnection> connections,
+        DemoPolicyModel model, CancellationToken cancellationToken)
     {
+        Dictionary<string, Dictionary<string, long>> before = await CountersAsync(daemons, cancellationToken).ConfigureAwait(false);
         DemoObservation[] seen = await Task.WhenAll(connections.Select(c => DemoProbe.TryAsync(network, c, _options.ProbeBound, cancellationToken)))
             .ConfigureAwait(false);
+        Dictionary<string, Dictionary<string, long>> after = await CountersAsync(daemons, cancellationToken).ConfigureAwait(false);
         return [.. connections.Zip(seen).Select(p =>
         {
-            (DemoVerdict policy, string rule) = model.Decide(p.First);
-            return new DemoRow(p.First, policy, rule, p.Second);
+            DemoDecision decision = model.Decide(p.First);
+            long? counted = decision.Host is { } host
+                ? DemoCounters.Rise(before.GetValueOrDefault(host.Key), after.GetValueOrDefault(host.Key), DemoCounters.Key(p.First, decision))
+                : null;
+            return new DemoRow(p.First, decision, p.Second, counted);
         })];
+    }
+
+    private static async Task<Dictionary<string, Dictionary<string, long>>> CountersAsync(List<DemoDaemon> daemons, CancellationToken cancellationToken)
+    {
+        var counters = new Dictionary<string, Dictionary<string, long>>(StringComparer.Ordinal);
+        foreach (DemoDaemon d in daemons)
+        {
+            counters[d.Host.Key] = DemoCounters.Read(await d.TryStatusAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        return counters;
     }
 
     private async Task ShipAsync(List<DemoDaemon> daemons, PolicyBundle bundle, CancellationToken cancellationToken)

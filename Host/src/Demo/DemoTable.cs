@@ -2,12 +2,16 @@ using System.Text;
 
 namespace IpsecFw.Host.Demo;
 
-/// <summary>Prints the rows as a table: connection, expected (the paper), observed (real traffic), deciding rule (the policy).</summary>
+/// <summary>
+/// Prints the rows as a table: connection, expected (the paper), observed (real traffic), counted (how much the
+/// deciding daemon's counter for the deciding rule rose during the figure's tries, all rows at once, so rows that share
+/// a rule share the count; <c>-</c> when the daemon reports no such counter), deciding rule (from the policy).
+/// </summary>
 internal static class DemoTable
 {
     public static string Format(IReadOnlyList<DemoRow> rows)
     {
-        string[] head = ["connection", "expected", "observed", "deciding rule (from the policy)"];
+        string[] head = ["connection", "expected", "observed", "counted", "deciding rule (from the policy)"];
         string[][] cells =
         [
             .. rows.Select(r => new[]
@@ -15,6 +19,7 @@ internal static class DemoTable
                 r.Connection.Label,
                 Word(r.Connection.Expected),
                 Word(r.Observed.Verdict) + (r.Observed.Verdict == DemoVerdict.Denied ? $" ({r.Observed.Detail})" : string.Empty),
+                r.Counted is { } n ? $"+{n}" : "-",
                 r.Rule + (r.Policy != r.Connection.Expected ? " [the policy disagrees with the paper]" : string.Empty),
             }),
         ];

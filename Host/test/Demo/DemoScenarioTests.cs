@@ -26,7 +26,8 @@ public sealed class DemoScenarioTests
         using DemoPki pki = DemoPki.Create(s_time);
         DemoPolicyModel model = Model(pki, figure);
         DemoConnection row = (figure == 1 ? DemoScenario.Figure1 : DemoScenario.Figure2)[index];
-        (DemoVerdict verdict, string rule) = model.Decide(row);
+        DemoDecision decision = model.Decide(row);
+        (DemoVerdict verdict, string rule) = (decision.Verdict, decision.Rule);
         Assert.True(verdict == row.Expected, $"{connection}: the policy says {verdict} by {rule}; the paper {row.Expected}");
         Assert.True(verdict == DemoVerdict.Denied ? rule.Contains("default deny", StringComparison.Ordinal) : rule.Contains("line ", StringComparison.Ordinal), rule);
     }
@@ -41,6 +42,24 @@ public sealed class DemoScenarioTests
         Assert.Equal("host1 in: line 6 ntp(time_server,inside_net);", figure2.Decide(Row(2, "NTP time server -> host1")).Rule);
         Assert.Equal("host2 out: default deny", figure2.Decide(Row(2, "HTTP host2 (old certificate) -> outsider")).Rule);
         Assert.Equal("mail-gw in: line 5 allow smtp(*, mail_gw);", figure1.Decide(Row(1, "SMTP outsider -> mail gateway")).Rule);
+    }
+
+    [Fact]
+    public void The_counter_of_a_decision_is_the_firewalls_for_clear_traffic_and_the_data_paths_for_an_sa()
+    {
+        using DemoPki pki = DemoPki.Create(s_time);
+        DemoPolicyModel figure1 = Model(pki, 1);
+        DemoConnection clearIn = Row(1, "NTP time server -> host1"), clearOut = Row(1, "HTTP host1 -> outsider (outbound call)"),
+            denied = Row(1, "SMTP outsider -> host1"), sa = Row(1, "SMTP mail gateway -> host1 (SA)");
+        Assert.Equal("clear:input_rule_2_packets", DemoCounters.Key(clearIn, figure1.Decide(clearIn)));
+        Assert.Equal("clear:output_rule_3_packets", DemoCounters.Key(clearOut, figure1.Decide(clearOut)));
+        Assert.Equal("clear:input_default_packets", DemoCounters.Key(denied, figure1.Decide(denied)));
+        Assert.Equal("sa:rule_1", DemoCounters.Key(sa, figure1.Decide(sa)));
+        var before = new Dictionary<string, long> { ["clear:input_rule_2_packets"] = 3 };
+        var after = new Dictionary<string, long> { ["clear:input_rule_2_packets"] = 5, ["sa:rule_1"] = 1 };
+        Assert.Equal(2, DemoCounters.Rise(before, after, "clear:input_rule_2_packets"));
+        Assert.Equal(1, DemoCounters.Rise(before, after, "sa:rule_1"));
+        Assert.Null(DemoCounters.Rise(before, after, "clear:input_default_packets"));
     }
 
     [Fact]
@@ -88,14 +107,17 @@ public sealed class DemoScenarioTests
         DemoConnection allowed = DemoScenario.Figure1[0], denied = DemoScenario.Figure1[1];
         string table = DemoTable.Format(
         [
-            new DemoRow(allowed, DemoVerdict.Allowed, "mail-gw in: line 5 allow smtp(*, mail_gw);", new DemoObservation(DemoVerdict.Allowed, "answered")),
-            new DemoRow(denied, DemoVerdict.Denied, "host1 in: default deny", new DemoObservation(DemoVerdict.Allowed, "answered")),
+            new DemoRow(allowed, new DemoDecision(DemoVerdict.Allowed, "mail-gw in: line 5 allow smtp(*, mail_gw);", DemoCast.MailGateway, true, 0),
+                new DemoObservation(DemoVerdict.Allowed, "answered"), Counted: 1),
+            new DemoRow(denied, new DemoDecision(DemoVerdict.Denied, "host1 in: default deny", DemoCast.Host1, true, -1),
+                new DemoObservation(DemoVerdict.Allowed, "answered")),
         ]);
         string[] lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
         Assert.StartsWith("  " + allowed.Label, lines[2], StringComparison.Ordinal);
         Assert.StartsWith("! " + denied.Label, lines[3], StringComparison.Ordinal);
-        Assert.Contains("DENIED    ALLOWED", lines[3], StringComparison.Ordinal);
+        Assert.Contains("DENIED    ALLOWED   -", lines[3], StringComparison.Ordinal);
+        Assert.Contains("ALLOWED   ALLOWED   +1", lines[2], StringComparison.Ordinal);
     }
 
     private static DemoConnection Row(int figure, string label) =>
