@@ -10,7 +10,7 @@ internal sealed record DemoOptions(DemoExecutable Executable, TextWriter Output,
     public TimeSpan ProbeBound { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a daemon may take to answer on its control socket.</summary>
-    public TimeSpan DaemonStartBound { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan DaemonStartBound { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long the SAs may take to come up, all together.</summary>
     public TimeSpan SaBound { get; init; } = TimeSpan.FromSeconds(25);

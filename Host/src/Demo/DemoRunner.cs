@@ -70,12 +70,21 @@ internal sealed class DemoRunner
                 Say($"     {h.CertificateName,-20} notBefore {notBefore:yyyy-MM-dd} (ver {notBefore:yyyyMMdd})");
             }
 
-            // Responders first: each host starts SAs only to the hosts after it in DemoCast.Daemons.
-            foreach (DemoHost h in DemoCast.Daemons.Reverse())
+            // Two at a time (a daemon's start is mostly one busy core), the later ones first: each host starts SAs
+            // only to the daemons after it in DemoCast.Daemons, which are then up already.
+            foreach (DemoHost[] wave in DemoCast.Daemons.Reverse().Chunk(2))
             {
-                DemoDaemon daemon = await DemoDaemon.StartAsync(h, network.NamespaceOf(h), Path.Combine(root, h.Key), _options.Executable,
-                    _options.DaemonStartBound, cancellationToken).ConfigureAwait(false);
-                daemons.Add(daemon);
+                Task<DemoDaemon>[] starting = [.. wave.Select(h => DemoDaemon.StartAsync(h, network.NamespaceOf(h), Path.Combine(root, h.Key),
+                    _options.Executable, _options.DaemonStartBound, cancellationToken))];
+                try
+                {
+                    await Task.WhenAll(starting).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Every daemon that did start is stopped by the clean-up, also when another one failed.
+                    daemons.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+                }
             }
 
             Say($"4. ipsecfw runs in {daemons.Count} hosts (PIDs {string.Join(", ", daemons.Select(d => $"{d.Host.Key} {d.Pid}"))}), each with the bundle, the CA and the signer's public key.");
@@ -176,13 +185,17 @@ internal sealed class DemoRunner
         return counters;
     }
 
-    private async Task ShipAsync(List<DemoDaemon> daemons, PolicyBundle bundle, CancellationToken cancellationToken)
+    private static async Task ShipAsync(List<DemoDaemon> daemons, PolicyBundle bundle, CancellationToken cancellationToken)
     {
         foreach (DemoDaemon d in daemons)
         {
             string temporary = d.BundlePath + ".new";
             await File.WriteAllBytesAsync(temporary, bundle.Encoded.ToArray(), cancellationToken).ConfigureAwait(false);
             File.Move(temporary, d.BundlePath, overwrite: true);
+        }
+
+        await Task.WhenAll(daemons.Select(async d =>
+        {
             ControlResponse reload = await d.ReloadAsync(cancellationToken).ConfigureAwait(false);
             StatusReport? status = await d.TryStatusAsync(cancellationToken).ConfigureAwait(false);
             if (!reload.Ok || status?.Policy.Version != (long)bundle.Serial)
@@ -190,7 +203,7 @@ internal sealed class DemoRunner
                 throw new DemoException($"{d.Host.Label} did not take bundle serial {bundle.Serial}: {reload.Error ?? reload.Message} " +
                     $"(running: serial {status?.Policy.Version}, {status?.Policy.LastError})\n{d.Tail(12)}");
             }
-        }
+        })).ConfigureAwait(false);
     }
 
     private async Task CleanUpAsync(List<DemoDaemon> daemons, DemoListeners? listeners, DemoNetwork? network, string root)
