@@ -59,6 +59,7 @@ public static class DaemonHost
         services.AddSingleton<Reloader>();
         services.AddSingleton(_ => new EspSaTable());
         services.AddSingleton<DataPathCounters>();
+        services.AddSingleton<SpdPacketFilter>();
         services.AddSingleton<IStatusSource, EspStatusSource>();
         services.AddSingleton<IStatusSource, DataPathStatusSource>();
         services.AddSingleton<IControlHandler, ControlCommandHandler>();
