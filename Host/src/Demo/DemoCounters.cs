@@ -37,6 +37,12 @@ internal static class DemoCounters
             }
         }
 
+        foreach (RuleHits hits in status.Policy.RuleHits ?? [])
+        {
+            string rule = hits.Index < 0 ? "default" : "rule_" + hits.Index.ToString(CultureInfo.InvariantCulture);
+            counters["sa:" + rule] = hits.Allowed + hits.Denied;
+        }
+
         return counters;
     }
 
