@@ -29,6 +29,12 @@ public sealed class DemoTests(DemoRunFixture fixture) : IClassFixture<DemoRunFix
         Assert.True(row.Observed.Verdict == row.Connection.Expected,
             $"Figure {figure}, {connection} ({row.Connection.Flow}): the paper expects {row.Connection.Expected}, real traffic was " +
             $"{row.Observed.Verdict} ({row.Observed.Detail}); the policy's deciding rule: {row.Rule}\n{fixture.Output}");
+
+        // The deciding daemon counted the deciding rule: the data path's rule hits through an SA (always reported), the
+        // nftables counters in clear (reported once the daemon installs the table).
+        Assert.True(row.Counted is not null || !row.Connection.Tunnel, $"Figure {figure}, {connection}: {row.Decision.Host} reports no count for the rule");
+        Assert.True(row.Counted is null or > 0,
+            $"Figure {figure}, {connection}: {row.Decision.Host}'s counter for '{row.Rule}' did not rise\n{fixture.Output}");
     }
 
     [Fact]
