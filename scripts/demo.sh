@@ -25,9 +25,9 @@ if [[ $EUID -ne 0 ]]; then
     exit 6
 fi
 
-if ! command -v ip >/dev/null || ! command -v sysctl >/dev/null; then
-    echo "==> installing iproute2 and procps (apt-get)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 procps >/dev/null
+if ! command -v ip >/dev/null || ! command -v sysctl >/dev/null || ! command -v nft >/dev/null; then
+    echo "==> installing iproute2, procps and nftables (apt-get)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 procps nftables >/dev/null
 fi
 
 echo "==> building ipsecfw (Release, warnings are errors)"

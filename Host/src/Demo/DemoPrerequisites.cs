@@ -1,9 +1,9 @@
 namespace IpsecFw.Host.Demo;
 
-/// <summary>What <c>ipsecfw demo</c> needs from the machine: root, iproute2, sysctl and the TUN device.</summary>
+/// <summary>What <c>ipsecfw demo</c> needs from the machine: root, iproute2, sysctl, nft (each daemon installs its nftables table) and the TUN device.</summary>
 internal static class DemoPrerequisites
 {
-    private static readonly string[] s_tools = ["ip", "sysctl", "kill"];
+    private static readonly string[] s_tools = ["ip", "sysctl", "kill", "nft"];
 
     /// <summary>Null when everything is there; otherwise what is missing, as one sentence.</summary>
     public static string? Missing()
@@ -21,7 +21,7 @@ internal static class DemoPrerequisites
         string[] missing = [.. s_tools.Where(tool => Find(tool) is null)];
         if (missing.Length > 0)
         {
-            return $"missing {string.Join(", ", missing)} (apt-get install iproute2 procps)";
+            return $"missing {string.Join(", ", missing)} (apt-get install iproute2 procps nftables)";
         }
 
         return File.Exists("/dev/net/tun") ? null : "/dev/net/tun is absent (modprobe tun)";
