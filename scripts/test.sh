@@ -28,7 +28,7 @@
 #      `N passed, N failed, N skipped`, summed over every suite (setup failures count as failed).
 #      Exit status: 0 when nothing failed, 1 otherwise.
 #
-# `bash scripts/test.sh --install-only` runs step 1 alone (scripts/demo.sh uses it).
+# `bash scripts/test.sh --install-only` runs step 1 alone (scripts/demo-esp.sh uses it).
 #
 # Results (TRX files, suite logs, apt log) go to artifacts/test-results/, emptied at the start of each run.
 set -euo pipefail
@@ -365,7 +365,7 @@ if [[ $EUID -ne 0 ]]; then
 fi
 ensure_packages
 if [[ "${1:-}" == "--install-only" ]]; then
-    # Used by scripts/demo.sh: the same packages, installed the same way, then stop.
+    # Used by scripts/demo-esp.sh: the same packages, installed the same way, then stop.
     FINISHED=1
     trap - EXIT
     ((TOTAL_FAILED == 0)) || exit 1

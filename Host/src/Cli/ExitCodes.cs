@@ -18,8 +18,17 @@ public static class ExitCodes
     /// <summary><c>run</c>: the daemon could not start (no policy to enforce, the control socket is taken).</summary>
     public const int StartFailed = 4;
 
-    /// <summary>The command exists but is not implemented yet (<c>demo</c>).</summary>
-    public const int NotImplemented = 5;
+    /// <summary><c>demo</c>: some connection's verdict differs from the paper's.</summary>
+    public const int DemoMismatch = 5;
+
+    /// <summary><c>demo</c>: it cannot run here (not root, not Linux, a tool or <c>/dev/net/tun</c> missing).</summary>
+    public const int DemoCannotRun = 6;
+
+    /// <summary><c>demo</c>: the organisation could not be built or did not come up (a daemon did not start, the SAs did not come up).</summary>
+    public const int DemoSetupFailed = 7;
+
+    /// <summary><c>demo</c>: interrupted (SIGINT or SIGTERM); what it made was removed.</summary>
+    public const int DemoInterrupted = 130;
 
     /// <summary>A bug: an unexpected exception (its message is printed, never a stack trace).</summary>
     public const int InternalError = 70;

@@ -35,12 +35,11 @@ public sealed class CliParsingTests
     }
 
     [Fact]
-    public void Demo_says_it_is_not_implemented_and_fails()
+    public void Demo_takes_no_arguments_but_keep()
     {
-        (int code, string output, string error) = CliRunner.Run("demo");
-        Assert.Equal(ExitCodes.NotImplemented, code);
-        Assert.Equal(string.Empty, output);
-        Assert.StartsWith("ipsecfw demo: not implemented yet.", error, StringComparison.Ordinal);
+        (int code, _, string error) = CliRunner.Run("demo", "--bogus");
+        Assert.Equal(ExitCodes.UserError, code);
+        Assert.Contains("--bogus", error, StringComparison.Ordinal);
     }
 
     [Theory]
