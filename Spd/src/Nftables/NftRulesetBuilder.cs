@@ -21,9 +21,9 @@ namespace IpsecFw.Spd.Nftables;
 /// this host enforces inbound, those whose source is <c>*</c> or holds addresses can match; an x509 group never does,
 /// so those rules are left out and named in a comment line. Outbound follows
 /// <see cref="PolicySnapshot.DecideOutboundAction"/>: a rule whose destination is <c>*</c> or an address group decides
-/// (allow: BYPASS, accept; deny: DISCARD); an allow rule whose destination is an x509 group decides PROTECT, which
-/// must never leave in clear, so its service is dropped here (the tunnel, accepted above, carries it); a deny rule on
-/// an x509 group is passed over. Rules restricted to a <c>process</c> are left out in both directions (the kernel
+/// (allow: BYPASS, accept; deny: DISCARD); a rule whose destination is an x509 group is passed over: allow is PROTECT,
+/// which the tunnel carries (routes into the TUN device, accepted above, are what keeps a configured peer's traffic
+/// out of the clear), and an x509 group says nothing about addresses, so it cannot refuse anything in clear. Rules restricted to a <c>process</c> are left out in both directions (the kernel
 /// ruleset does not know the local program; the SPD, given no program, passes them over too).
 /// </para>
 /// <para>
@@ -167,10 +167,12 @@ public static class NftRulesetBuilder
             return;
         }
 
-        // PROTECT (RFC 4301 5.1): the flow needs an SA; in clear it must not leave. The tunnel was accepted above.
+        // PROTECT (RFC 4301 5.1) towards an x509 group: a set of identities, not of addresses. What goes to a peer that
+        // can prove such an identity is routed into the TUN device (accepted above) and protected there; what reaches
+        // this chain goes to an address no SA or configured peer covers, and the rules after this one decide it (in
+        // Figure 1 the mail gateway's own SMTP to the Internet is line 8's, not line 6's).
         w.Append(Indent).Append("# ").Append(id).Append(": PROTECT towards the x509 group ").Append(Safe(remote.Name, 32))
-            .Append(": only through the tunnel, never in clear\n");
-        Emit(w, rule, localSide, AddressMatch.Any, inbound, string.Empty, Action(RuleAction.Deny, DenyResponse.Drop), comment + " protect");
+            .Append(": carried by the tunnel; in clear it never matches\n");
     }
 
     private static void Emit(StringBuilder w, CompiledRule rule, AddressMatch localSide, AddressMatch remoteSide, bool inbound,

@@ -62,10 +62,11 @@ public sealed class NftRulesetBuilderTests
         // Line 6's source is the x509 group mail_gw: in clear it never matches, and the comment says so.
         Assert.Contains("# rule 1 (line 6) left out: its source mail_gw is an x509 group, which traffic in clear never matches", r, StringComparison.Ordinal);
 
-        // Outbound, line 6 is PROTECT (SMTP to inside hosts only on an SA): never in clear; line 8 lets the rest out.
+        // Outbound, line 6 is PROTECT (SMTP to inside hosts on an SA, through the TUN device): in clear it never
+        // matches, so the gateway's own SMTP to the Internet is line 8's, like every other call out.
+        Assert.Contains("# rule 1 (line 6): PROTECT towards the x509 group inside_net: carried by the tunnel; in clear it never matches", r, StringComparison.Ordinal);
         Assert.Equal(
         [
-            "tcp dport 25 ct state new counter drop comment \"ipsecfw rule 1 line 6 protect\"",
             "ct state new counter accept comment \"ipsecfw rule 3 line 8\"",
             "counter drop comment \"ipsecfw default deny\"",
         ], PolicyRules(r, "output"));
@@ -214,7 +215,6 @@ public sealed class NftRulesetBuilderTests
         [
             "ip daddr { 203.0.113.0/24 } ct state new counter drop comment \"ipsecfw rule 0 line 3\"",
             "ip daddr { 203.0.113.0/24 } tcp dport 8000-8100 ct state new counter accept comment \"ipsecfw rule 1 line 4\"",
-            "tcp dport 8000-8100 ct state new counter drop comment \"ipsecfw rule 1 line 4 protect\"",
             "meta l4proto udp ct state new counter accept comment \"ipsecfw rule 2 line 5\"",
             "counter drop comment \"ipsecfw default deny\"",
         ], PolicyRules(r, "output"));
