@@ -28,6 +28,7 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
     private readonly Channel<Action> _work;
     private readonly Dictionary<ulong, IkeSa> _sas = [];
     private readonly Dictionary<(ulong SpiI, IPEndPoint Remote), IkeSa> _halfOpen = [];
+    private readonly Dictionary<IkeSa, (ulong SpiI, IPEndPoint Remote)> _halfOpenKeys = [];
     private readonly HashSet<uint> _childSpis = [];
     private readonly Lock _spiLock = new();
 
@@ -280,6 +281,8 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
 
         _sas[sa.LocalSpi] = sa;
         _halfOpen[(sa.InitiatorSpi, remote)] = sa;
+        _halfOpenKeys[sa] = (sa.InitiatorSpi, remote);
+        Counters.HalfOpen = _halfOpen.Count;
     }
 
     /// <inheritdoc/>
@@ -366,16 +369,26 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
             _sas.Remove(sa.LocalSpi);
         }
 
-        RemoveHalfOpen(sa);
+        if (RemoveHalfOpen(sa) && sa.HalfOpenExpired)
+        {
+            Counters.HalfOpenExpired++;
+        }
+
+        Counters.CountAuthFailure(sa.AuthFailure);
         Closed?.Invoke(sa, reason);
     }
 
-    private void RemoveHalfOpen(IkeSa sa)
+    /// <summary>Forgets <paramref name="sa"/> as half-open (by its own key, so that expiring thousands stays linear); true if it was.</summary>
+    private bool RemoveHalfOpen(IkeSa sa)
     {
-        foreach (var key in _halfOpen.Where(kv => kv.Value == sa).Select(kv => kv.Key).ToList())
+        if (!_halfOpenKeys.Remove(sa, out var key))
         {
-            _halfOpen.Remove(key);
+            return false;
         }
+
+        _halfOpen.Remove(key);
+        Counters.HalfOpen = _halfOpen.Count;
+        return true;
     }
 
     private void RunSafely(Action item)

@@ -117,6 +117,12 @@ public sealed partial class IkeSa : IDisposable
     /// <summary>Why the SA closed, once it has.</summary>
     public string? CloseReason { get; private set; }
 
+    /// <summary>Why the peer's IKE_AUTH was refused (its credentials or the policy), or <see cref="Auth.AuthFailure.None"/>.</summary>
+    public Auth.AuthFailure AuthFailure { get; private set; }
+
+    /// <summary>True when the SA closed because IKE_AUTH did not complete within the half-open timeout (RFC 7296 2.6).</summary>
+    public bool HalfOpenExpired { get; private set; }
+
     /// <summary>True while a request of ours waits for its answer.</summary>
     public bool HasPendingRequest => _pending is not null;
 
@@ -166,6 +172,7 @@ public sealed partial class IkeSa : IDisposable
         DateTimeOffset now = _host.Time.GetUtcNow();
         if (State == IkeSaState.InitAnswered && now - Created > Config.HalfOpenTimeout)
         {
+            HalfOpenExpired = true;
             Close("half-open SA expired without IKE_AUTH (RFC 7296 2.6)");
             return;
         }

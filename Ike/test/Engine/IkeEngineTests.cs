@@ -123,6 +123,57 @@ public sealed class IkeEngineTests
     }
 
     [Fact]
+    public void Half_open_sas_are_counted_and_their_expiry_returns_the_count_to_zero()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        IkeSaConfig config = IkePair.Config("right.example.com", "k") with { HalfOpenTimeout = TimeSpan.FromSeconds(5) };
+        using var right = new IkeEngine(new EngineLink().TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), config,
+            time, cookieThreshold: 1000);
+        var spoofer = new LoopbackHost(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), 9, 1);
+        for (int i = 0; i < 20; i++)
+        {
+            var source = new IPEndPoint(new IPAddress([198, 18, 100, (byte)i]), 500);
+            IkeSa.Initiate(IkePair.Config("bot.example.com", "x", "aes256gcm16-prfsha384-ecp384"), spoofer, source, new IPEndPoint(Right, 500)).Close("gone");
+            right.Handle(spoofer.Outbox.Dequeue().Message, new IPEndPoint(Right, 500), source);
+        }
+
+        Assert.Equal(20, right.Counters.HalfOpen);
+        time.Advance(TimeSpan.FromSeconds(4));
+        right.OnTimer();
+        Assert.Equal(20, right.Counters.HalfOpen);
+        Assert.Equal(0, right.Counters.HalfOpenExpired);
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        right.OnTimer();
+        Assert.Equal(0, right.Counters.HalfOpen);
+        Assert.Equal(20, right.Counters.HalfOpenExpired);
+        Assert.Equal(0, right.Counters.AuthFailed);
+    }
+
+    [Fact]
+    public async Task A_refused_ike_auth_is_counted_by_reason_and_not_as_an_expiry()
+    {
+        var link = new EngineLink();
+        using var left = new IkeEngine(link.TransportFor(Left), new ConfiguredSelectorPolicy(), new CountingSink(), null);
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "other"));
+        link.Own(Left, left);
+        link.Own(Right, right);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Task loops = Task.WhenAll(left.RunAsync(stop.Token), right.RunAsync(stop.Token));
+
+        IkeSa sa = await left.InitiateAsync(IkePair.Config("left.example.com", "k"), new IPEndPoint(Left, 500), new IPEndPoint(Right, 500));
+        Assert.True(await Until(() => left.InvokeAsync(() => sa.State == IkeSaState.Closed)));
+        Assert.True(await Until(() => right.InvokeAsync(() => right.Counters.AuthFailed == 1)));
+        Assert.Equal(1, right.Counters.AuthFailures(IpsecFw.Ike.Auth.AuthFailure.BadSignature));
+        Assert.Equal(0, right.Counters.AuthFailures(IpsecFw.Ike.Auth.AuthFailure.NotAllowed));
+        Assert.Equal(0, right.Counters.HalfOpen);
+        Assert.Equal(0, right.Counters.HalfOpenExpired);
+        Assert.Equal(0, left.Counters.AuthFailed); // the initiator was refused; it refused nothing
+        await stop.CancelAsync();
+        await loops;
+    }
+
+    [Fact]
     public void Garbage_and_unknown_spis_are_counted_not_thrown()
     {
         var link = new EngineLink();
