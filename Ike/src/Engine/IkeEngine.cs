@@ -19,6 +19,9 @@ namespace IpsecFw.Ike.Engine;
 /// </summary>
 public sealed class IkeEngine : IIkeSaHost, IDisposable
 {
+    /// <summary>Work items (received datagrams, calls) queued for the loop at most; more are dropped and counted.</summary>
+    public const int WorkQueueCapacity = 4096;
+
     private readonly IIkeTransport _transport;
     private readonly IIkePolicy _policy;
     private readonly IChildSaSink _sink;
@@ -45,7 +48,10 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
         _log = _loggers.CreateLogger("IpsecFw.Ike.Engine");
         _cookies = new CookieGuard(Time, cookieThreshold);
         MaxHalfOpen = maxHalfOpen;
-        _work = Channel.CreateBounded<Action>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        // Wait, not DropWrite: writers only ever TryWrite, which under Wait returns false when the queue is full, so the
+        // drop is counted (DropWrite makes TryWrite drop the item and still return true: uncounted drops, and an
+        // InvokeAsync whose task never completes).
+        _work = Channel.CreateBounded<Action>(new BoundedChannelOptions(WorkQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     }
 
     /// <summary>The configuration answering IKE_SA_INIT requests when <see cref="ResponderConfigSelector"/> has none.</summary>
@@ -78,7 +84,7 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
     {
         if (!_work.Writer.TryWrite(() => Handle(message, local, remote)))
         {
-            Counters.DroppedQueueFull++;
+            Counters.CountQueueFull();
         }
     }
 
@@ -372,6 +378,11 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
         if (RemoveHalfOpen(sa) && sa.HalfOpenExpired)
         {
             Counters.HalfOpenExpired++;
+        }
+
+        if (sa.AuthInvalidSyntax)
+        {
+            Counters.AuthInvalidSyntax++;
         }
 
         Counters.CountAuthFailure(sa.AuthFailure);

@@ -174,6 +174,20 @@ public sealed class IkeEngineTests
     }
 
     [Fact]
+    public void Datagrams_beyond_the_work_queue_are_dropped_and_counted()
+    {
+        // No loop runs, so nothing is taken off the queue.
+        using var right = new IkeEngine(new EngineLink().TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k"));
+        for (int i = 0; i < IkeEngine.WorkQueueCapacity + 25; i++)
+        {
+            right.Post(new byte[28], new IPEndPoint(Right, 500), new IPEndPoint(Left, 500));
+        }
+
+        Assert.Equal(25, right.Counters.DroppedQueueFull);
+        Assert.True(right.InvokeAsync(() => 0).IsFaulted); // a call that finds the queue full fails at once, it does not hang
+    }
+
+    [Fact]
     public void Garbage_and_unknown_spis_are_counted_not_thrown()
     {
         var link = new EngineLink();
