@@ -8,7 +8,7 @@ namespace IpsecFw.Host.Daemon;
 /// <summary>
 /// IKE counters for <c>ipsecfw status</c>: the engine's drops and refusals before any SA, the half-open responder SAs
 /// (<c>half_open</c> is the number now) and how many expired, refused authentications by reason
-/// (<c>auth_failed.&lt;reason&gt;</c>, only the reasons seen), and the UDP send errors.
+/// (<c>auth_failed.&lt;reason&gt;</c>, only the reasons seen), IKE_AUTH requests that broke the payload rules, and the UDP send errors.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class IkeStatusSource(IkeService service) : IStatusSource
@@ -35,6 +35,7 @@ public sealed class IkeStatusSource(IkeService service) : IStatusSource
         counters["init_refused"] = c.InitRefused;
         counters["half_open"] = c.HalfOpen;
         counters["half_open_expired"] = c.HalfOpenExpired;
+        counters["auth_invalid_syntax"] = c.AuthInvalidSyntax;
         counters["auth_failed"] = c.AuthFailed;
         foreach (AuthFailure reason in Enum.GetValues<AuthFailure>())
         {
