@@ -174,6 +174,29 @@ public sealed class IkeEngineTests
     }
 
     [Fact]
+    public async Task An_ike_auth_with_nine_cert_payloads_is_refused_with_invalid_syntax_and_counted()
+    {
+        var link = new EngineLink();
+        using var left = new IkeEngine(link.TransportFor(Left), new ConfiguredSelectorPolicy(), new CountingSink(), null);
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k"));
+        link.Own(Left, left);
+        link.Own(Right, right);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Task loops = Task.WhenAll(left.RunAsync(stop.Token), right.RunAsync(stop.Token));
+
+        IkeSaConfig config = IkePair.Config("left.example.com", "k");
+        config = config with { Authenticator = new NineCertificates(config.Authenticator) };
+        IkeSa sa = await left.InitiateAsync(config, new IPEndPoint(Left, 500), new IPEndPoint(Right, 500));
+        Assert.True(await Until(() => left.InvokeAsync(() => sa.State == IkeSaState.Closed)));
+        Assert.Contains(nameof(NotifyType.InvalidSyntax), sa.CloseReason, StringComparison.Ordinal);
+        Assert.True(await Until(() => right.InvokeAsync(() => right.Counters.AuthInvalidSyntax == 1)));
+        Assert.Equal(0, right.Counters.AuthFailed);
+        Assert.Equal(0, right.Counters.HalfOpen);
+        await stop.CancelAsync();
+        await loops;
+    }
+
+    [Fact]
     public void Datagrams_beyond_the_work_queue_are_dropped_and_counted()
     {
         // No loop runs, so nothing is taken off the queue.
@@ -224,5 +247,25 @@ public sealed class IkeEngineTests
         }
 
         return false;
+    }
+
+    /// <summary>A PSK authenticator that also sends nine CERT payloads (the IKE_AUTH rules allow eight).</summary>
+    private sealed class NineCertificates(IpsecFw.Ike.Auth.IIkeAuthenticator inner) : IpsecFw.Ike.Auth.IIkeAuthenticator
+    {
+        public IpsecFw.Ike.Auth.LocalIdentity LocalId => inner.LocalId;
+
+        public IReadOnlyList<IpsecFw.Ike.Messages.Payloads.CertPayload> LocalCertificates { get; } =
+            [.. Enumerable.Range(0, 9).Select(_ => new IpsecFw.Ike.Messages.Payloads.CertPayload(CertEncoding.X509Signature, new byte[64]))];
+
+        public IpsecFw.Ike.Messages.Payloads.CertReqPayload? CertificateRequest => inner.CertificateRequest;
+
+        public IReadOnlyList<ushort> SupportedSignatureHashes => inner.SupportedSignatureHashes;
+
+        public IpsecFw.Ike.Messages.Payloads.AuthPayload Sign(ReadOnlySpan<byte> signedOctets, IReadOnlyList<ushort> peerSignatureHashes, IpsecFw.Ike.Keys.Prf prf) =>
+            inner.Sign(signedOctets, peerSignatureHashes, prf);
+
+        public IpsecFw.Ike.Auth.AuthVerification Verify(IpsecFw.Ike.Messages.Payloads.IdPayload peerId, IReadOnlyList<IpsecFw.Ike.Messages.Payloads.CertPayload> peerCertificates,
+            IpsecFw.Ike.Messages.Payloads.AuthPayload auth, ReadOnlySpan<byte> signedOctets, IpsecFw.Ike.Keys.Prf prf) =>
+            inner.Verify(peerId, peerCertificates, auth, signedOctets, prf);
     }
 }
