@@ -26,10 +26,11 @@ namespace IpsecFw.InteropTests.Daemon;
 /// half-open SAs expire), and IKE_AUTH with a 41-certificate chain (refused with INVALID_SYNTAX) or a 60 KB certificate
 /// (refused with AUTHENTICATION_FAILED). Each checks from outside, as an operator would: the daemon stays up, its RSS stays within
 /// <see cref="RssBoundKib"/> of its idle RSS, the real SA carries a ping, and `ipsecfw status` counts what happened.
-/// The tests of this class run one after the other (one xunit collection), each bounded in count and time.
+/// The tests run alone (<see cref="DaemonLoadCollection"/>), one after the other, each bounded in count and time.
 /// </summary>
 [Trait("Category", "Interop")]
 [SupportedOSPlatform("linux")]
+[Collection(DaemonLoadCollection.Name)]
 public sealed class DaemonHostileSetupTests
 {
     /// <summary>The stated memory bound: the daemon's RSS may grow by at most this much over its idle RSS.</summary>
@@ -394,7 +395,8 @@ public sealed class DaemonHostileSetupTests
             request.CertificateExtensions.Add(extra);
         }
 
-        using X509Certificate2 cert = request.Create(issuer, now.AddHours(-1), now.AddYears(1), Serial());
+        // Well inside the issuer's validity (the intermediates are valid for a year from a moment earlier).
+        using X509Certificate2 cert = request.Create(issuer, now.AddMinutes(-30), now.AddDays(30), Serial());
         return cert.RawData;
     }
 

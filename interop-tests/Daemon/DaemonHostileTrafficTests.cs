@@ -17,6 +17,7 @@ namespace IpsecFw.InteropTests.Daemon;
 /// </summary>
 [Trait("Category", "Interop")]
 [SupportedOSPlatform("linux")]
+[Collection(DaemonLoadCollection.Name)]
 public sealed class DaemonHostileTrafficTests
 {
     private const int Datagrams = 20_000;
