@@ -45,6 +45,7 @@ public static class PacketBuilder
 
     // Checksum offsets inside the upper-layer header.
     private const int UdpChecksumOffset = 6;
+    private const int TcpChecksumOffset = 16;
     private const int IcmpChecksumOffset = 2;
 
     /// <summary>Builds a UDP datagram in an IPv4 or IPv6 packet.</summary>
@@ -53,6 +54,75 @@ public static class PacketBuilder
         var packet = new byte[HeaderLength(source) + UdpHeaderLength + payload.Length];
         WriteUdp(packet, source, destination, sourcePort, destinationPort, payload);
         return packet;
+    }
+
+    /// <summary>TCP header without options (RFC 9293 3.1).</summary>
+    public const int TcpHeaderLength = 20;
+
+    /// <summary>TCP flag bits (RFC 9293 3.1): FIN.</summary>
+    public const byte TcpFin = 0x01;
+
+    /// <summary>TCP SYN.</summary>
+    public const byte TcpSyn = 0x02;
+
+    /// <summary>TCP RST.</summary>
+    public const byte TcpRst = 0x04;
+
+    /// <summary>TCP ACK.</summary>
+    public const byte TcpAck = 0x10;
+
+    /// <summary>
+    /// Builds a TCP segment (no options, window 65535, the given sequence numbers and flags, e.g.
+    /// <see cref="TcpSyn"/> | <see cref="TcpAck"/>) in an IPv4 or IPv6 packet, with a correct checksum.
+    /// </summary>
+    public static byte[] Tcp(IPAddress source, IPAddress destination, ushort sourcePort, ushort destinationPort, byte flags,
+        ReadOnlySpan<byte> payload = default, uint sequence = 0, uint acknowledgment = 0)
+    {
+        var packet = new byte[HeaderLength(source) + TcpHeaderLength + payload.Length];
+        int ip = WriteIpHeader(packet, source, destination, IpProtocol.Tcp, TcpHeaderLength + payload.Length);
+        Span<byte> tcp = packet.AsSpan(ip);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp, sourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], destinationPort);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], sequence);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], acknowledgment);
+        tcp[12] = (TcpHeaderLength / 4) << 4;
+        tcp[13] = flags;
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 65535);
+        payload.CopyTo(tcp[TcpHeaderLength..]);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[TcpChecksumOffset..], UpperChecksum(packet, ip));
+        return packet;
+    }
+
+    /// <summary>
+    /// Splits an IPv4 packet (20-byte header) into fragments (RFC 791 3.2) whose payloads are
+    /// <paramref name="fragmentPayload"/> bytes (a multiple of 8) except the last; DF cleared, identification
+    /// <paramref name="identification"/>, header checksums recomputed.
+    /// </summary>
+    public static List<byte[]> FragmentIPv4(ReadOnlySpan<byte> packet, int fragmentPayload, ushort identification)
+    {
+        if (fragmentPayload <= 0 || fragmentPayload % 8 != 0 || packet.Length < IPv4HeaderLength || packet[0] != 0x45)
+        {
+            throw new ArgumentException("An IPv4 packet without options and a payload size that is a positive multiple of 8 are needed.");
+        }
+
+        ReadOnlySpan<byte> payload = packet[IPv4HeaderLength..];
+        var fragments = new List<byte[]>();
+        for (int offset = 0; offset < payload.Length; offset += fragmentPayload)
+        {
+            int length = Math.Min(fragmentPayload, payload.Length - offset);
+            bool more = offset + length < payload.Length;
+            var fragment = new byte[IPv4HeaderLength + length];
+            packet[..IPv4HeaderLength].CopyTo(fragment);
+            payload.Slice(offset, length).CopyTo(fragment.AsSpan(IPv4HeaderLength));
+            BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(V4TotalLengthOffset), (ushort)fragment.Length);
+            BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(V4IdOffset), identification);
+            BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(V4FlagsOffset), (ushort)((more ? 0x2000 : 0) | (offset / 8)));
+            BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(V4ChecksumOffset), 0);
+            BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(V4ChecksumOffset), InternetChecksum.Compute(fragment.AsSpan(0, IPv4HeaderLength)));
+            fragments.Add(fragment);
+        }
+
+        return fragments;
     }
 
     /// <summary>Builds an ICMP (IPv4) or ICMPv6 (IPv6) echo request.</summary>

@@ -238,7 +238,7 @@ public sealed class DaemonHostileSetupTests
     /// <summary>The responder daemon in right and the legitimate initiator daemon in left, with their SA established.</summary>
     private static async Task<DaemonPair> LegitimatePairAsync(NetnsTopology net, TestPki pki, int halfOpenTimeoutSeconds)
     {
-        (string rightDir, string rightJson) = DaemonConfigs.Write(pki.IssueHost("right.example.com"), net.Right, net.Left, s_rightTun, initiate: false, "left", halfOpenTimeoutSeconds);
+        (string rightDir, string rightJson) = DaemonConfigs.Write(pki.IssueHost("right.example.com"), net.Right, net.Left, s_rightTun, initiate: false, "left", halfOpenTimeoutSeconds: halfOpenTimeoutSeconds);
         (string leftDir, string leftJson) = DaemonConfigs.Write(pki.IssueHost("left.example.com"), net.Left, net.Right, s_leftTun, initiate: true, "right");
         DaemonProcess right = await DaemonProcess.StartAsync(net.Right.Ns, rightDir, rightJson);
         DaemonProcess? left = null;

@@ -24,6 +24,10 @@ public sealed class DataPathCounters
     private long _tunWriteFailed;
     private long _ikeDelivered;
     private long _ikeQueueFull;
+    private static readonly int s_filterVerdicts = Enum.GetValues<PacketVerdict>().Length;
+    private static readonly EspDirection[] s_directions = [EspDirection.Inbound, EspDirection.Outbound];
+    private readonly long[] _filterInbound = new long[s_filterVerdicts];
+    private readonly long[] _filterOutbound = new long[s_filterVerdicts];
 
     /// <summary>Packets sealed and handed to the socket.</summary>
     public long OutboundPackets => Volatile.Read(ref _outboundPackets);
@@ -31,7 +35,10 @@ public sealed class DataPathCounters
     /// <summary>Packets decrypted, checked and written to the TUN device.</summary>
     public long InboundPackets => Volatile.Read(ref _inboundPackets);
 
-    /// <summary><c>no_sa</c>: an outbound packet for which no SA exists (no acquire queue yet).</summary>
+    /// <summary>
+    /// <c>no_sa</c>: an outbound packet for which no SA exists (no acquire queue yet). Fail closed: the TUN path has
+    /// no way to send a packet in clear, so such a packet is always dropped, never sent unprotected.
+    /// </summary>
     public long NoSa => Volatile.Read(ref _noSa);
 
     /// <summary><c>bad_inner_packet</c>: an outbound packet from TUN that is neither IPv4 nor IPv6.</summary>
@@ -60,6 +67,29 @@ public sealed class DataPathCounters
 
     /// <summary><c>ike_queue_full</c>: an IKE message dropped because the IKE sink was full (or there is none).</summary>
     public long IkeQueueFull => Volatile.Read(ref _ikeQueueFull);
+
+    /// <summary>
+    /// Packets the <see cref="IPacketFilter"/> took off the path in <paramref name="direction"/> with
+    /// <paramref name="verdict"/> (<see cref="PacketVerdict.Pass"/>: 0, passes are not counted here).
+    /// </summary>
+    public long FilterCount(PacketVerdict verdict, EspDirection direction) =>
+        verdict == PacketVerdict.Pass || (uint)verdict >= (uint)s_filterVerdicts
+            ? 0
+            : Volatile.Read(ref (direction == EspDirection.Inbound ? _filterInbound : _filterOutbound)[(int)verdict]);
+
+    /// <summary>The counter name of a filter verdict in a direction: <c>policy_denied_in</c>, <c>fragment_held_out</c>...</summary>
+    public static string FilterReasonName(PacketVerdict verdict, EspDirection direction) =>
+        verdict switch
+        {
+            PacketVerdict.FragmentHeld => "fragment_held",
+            PacketVerdict.PolicyDenied => "policy_denied",
+            PacketVerdict.ConntrackInvalid => "conntrack_invalid",
+            PacketVerdict.ConntrackFull => "conntrack_full",
+            PacketVerdict.Malformed => "malformed",
+            PacketVerdict.FragmentDropped => "fragment_dropped",
+            PacketVerdict.NoPolicy => "no_policy",
+            _ => "pass",
+        } + (direction == EspDirection.Inbound ? "_in" : "_out");
 
     /// <summary>Exports the counters through <paramref name="meter"/>.</summary>
     public void Register(Meter meter)
@@ -93,6 +123,14 @@ public sealed class DataPathCounters
 
     internal void CountIkeQueueFull() => Interlocked.Increment(ref _ikeQueueFull);
 
+    internal void CountFilter(PacketVerdict verdict, EspDirection direction)
+    {
+        if ((uint)verdict < (uint)s_filterVerdicts)
+        {
+            Interlocked.Increment(ref (direction == EspDirection.Inbound ? _filterInbound : _filterOutbound)[(int)verdict]);
+        }
+    }
+
     private IEnumerable<Measurement<long>> ObservePackets()
     {
         yield return new Measurement<long>(OutboundPackets, new KeyValuePair<string, object?>("direction", "outbound"));
@@ -110,6 +148,13 @@ public sealed class DataPathCounters
         yield return Drop("selector_mismatch", SelectorMismatch);
         yield return Drop("tun_write_failed", TunWriteFailed);
         yield return Drop("ike_queue_full", IkeQueueFull);
+        foreach (EspDirection direction in s_directions)
+        {
+            for (int v = 1; v < s_filterVerdicts; v++)
+            {
+                yield return Drop(FilterReasonName((PacketVerdict)v, direction), FilterCount((PacketVerdict)v, direction));
+            }
+        }
     }
 
     private static Measurement<long> Drop(string reason, long value) => new(value, new KeyValuePair<string, object?>("reason", reason));

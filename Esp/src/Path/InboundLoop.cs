@@ -7,7 +7,9 @@
 //        NAT-keepalive, unknown SPI, replay, bad ICV... → dropped, counted by the table or the SA ("esp_rejected" here)
 //        ok → SPI look-up, replay check, decrypt in place, replay commit, inner packet found (EspSa.Open)
 //   3. RFC 4301 5.2: the inner source and destination must lie within the SA's InnerSelectors → else "selector_mismatch"
-//   4. TUN Write(the packets that passed)
+//   4. IPacketFilter.Inbound(SA's SPI, inner packet), when there is one: the policy and connection tracking; anything
+//      but Pass is counted by its verdict ("policy_denied_in", "conntrack_invalid_in"...) and not written
+//   5. TUN Write(the packets that passed)
 //
 // Ownership: the loop rents its batch from the PacketPool when it starts and gives every buffer back when its thread
 // ends. Receive, decryption and Write work on the buffers in place; the IKE sink copies what it keeps and Write has
@@ -37,14 +39,19 @@ public sealed class InboundLoop : PacketLoop
     private readonly InboundSelectorTable _selectors;
     private readonly IIkeDatagramSink? _ike;
     private readonly DataPathCounters _counters;
+    private readonly IPacketFilter? _filter;
     private readonly PacketBuffer[] _deliver;
     private readonly SocketAddress[] _sources;
     private int _deliverCount;
 
-    /// <summary>Creates the loop; <see cref="PacketLoop.Start"/> starts its thread. Without an IKE sink, IKE messages are dropped and counted.</summary>
+    /// <summary>
+    /// Creates the loop; <see cref="PacketLoop.Start"/> starts its thread. Without an IKE sink, IKE messages are dropped
+    /// and counted. With a <paramref name="filter"/>, every packet that passed its SA's selectors is judged by it
+    /// (called on this loop's thread only).
+    /// </summary>
     public InboundLoop(
         IDatagramBind bind, IPacketDevice device, EspSaTable table, InboundSelectorTable selectors, IIkeDatagramSink? ike,
-        PacketPool pool, DataPathCounters counters, int batchSize = 32)
+        PacketPool pool, DataPathCounters counters, int batchSize = 32, IPacketFilter? filter = null)
         : base(pool, batchSize, "inbound")
     {
         ArgumentNullException.ThrowIfNull(bind);
@@ -58,6 +65,7 @@ public sealed class InboundLoop : PacketLoop
         _selectors = selectors;
         _ike = ike;
         _counters = counters;
+        _filter = filter;
         _deliver = new PacketBuffer[batchSize];
         _sources = new SocketAddress[batchSize];
         for (int i = 0; i < batchSize; i++)
@@ -110,6 +118,12 @@ public sealed class InboundLoop : PacketLoop
                 case EspStatus.Ok:
                     p.Offset = offset;
                     p.Length = length;
+                    if (_filter is not null && _filter.Inbound(sa!.Spi, p) is var verdict and not PacketVerdict.Pass)
+                    {
+                        _counters.CountFilter(verdict, EspDirection.Inbound);
+                        break;
+                    }
+
                     _deliver[count++] = p;
                     break;
                 case EspStatus.NotEsp:

@@ -2,6 +2,8 @@
 //
 //   1. TUN Read(batch, offset: Headroom)     inner IP packets land behind room for the ESP header and IV
 //   2. per packet: inner destination → IOutboundSaSelector → (SA, peer's UDP address)     none → drop "no_sa"
+//      → IPacketFilter.Outbound(SA's SPI, packet), when there is one: the policy and connection tracking; anything but
+//      Pass is counted by its verdict ("policy_denied_out", "conntrack_invalid_out"...) and the packet goes no further
 //   3. consecutive packets with the same SA, peer and inner version form a run (the order is kept)
 //   4. PacketBatch.Seal(run) in place, tunnel mode, Next Header 4 or 41: the buffer now holds the ESP packet
 //   5. bind.Send(run, peer)                  the kernel adds IP and UDP (ESP in UDP, RFC 3948)
@@ -28,11 +30,16 @@ public sealed class OutboundLoop : PacketLoop
     private readonly IDatagramBind _bind;
     private readonly IOutboundSaSelector _selector;
     private readonly DataPathCounters _counters;
+    private readonly IPacketFilter? _filter;
     private readonly PacketBuffer[] _run;
     private readonly EspStatus[] _results;
 
-    /// <summary>Creates the loop; <see cref="PacketLoop.Start"/> starts its thread.</summary>
-    public OutboundLoop(IPacketDevice device, IDatagramBind bind, IOutboundSaSelector selector, PacketPool pool, DataPathCounters counters, int batchSize = 32)
+    /// <summary>
+    /// Creates the loop; <see cref="PacketLoop.Start"/> starts its thread. With a <paramref name="filter"/>, every packet
+    /// that has an SA is judged by it before sealing (called on this loop's thread only).
+    /// </summary>
+    public OutboundLoop(IPacketDevice device, IDatagramBind bind, IOutboundSaSelector selector, PacketPool pool, DataPathCounters counters,
+        int batchSize = 32, IPacketFilter? filter = null)
         : base(pool, batchSize, "outbound")
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -43,6 +50,7 @@ public sealed class OutboundLoop : PacketLoop
         _bind = bind;
         _selector = selector;
         _counters = counters;
+        _filter = filter;
         _run = new PacketBuffer[batchSize];
         _results = new EspStatus[batchSize];
     }
@@ -75,6 +83,16 @@ public sealed class OutboundLoop : PacketLoop
             {
                 _counters.CountNoSa();
                 continue;
+            }
+
+            if (_filter is not null)
+            {
+                PacketVerdict verdict = _filter.Outbound(sa.Spi, p);
+                if (verdict != PacketVerdict.Pass)
+                {
+                    _counters.CountFilter(verdict, EspDirection.Outbound);
+                    continue;
+                }
             }
 
             if (runCount > 0 && (sa != runSa || remote != runRemote || nextHeader != runNextHeader))

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using IpsecFw.Esp.DataPath;
 using IpsecFw.Tun.Testing;
 
 namespace IpsecFw.Esp.Tests.DataPath;
@@ -33,6 +34,29 @@ public sealed class DataPathAllocationTests
             Assert.Equal(0, a.Outbound.AllocatedBytesForTesting - outboundBefore);
             Assert.Equal(0, b.Inbound.AllocatedBytesForTesting - inboundBefore);
             Assert.Equal(2_000, b.Counters.InboundPackets);
+            Assert.Equal(0, a.TotalDrops() + b.TotalDrops());
+        }
+    }
+
+    [Fact]
+    public void The_policy_hook_on_both_loops_keeps_them_allocation_free()
+    {
+        var filterA = new PortFilter(0, PacketVerdict.Pass, outboundPort: 9, PacketVerdict.PolicyDenied);
+        var filterB = new PortFilter(inboundPort: 9, PacketVerdict.PolicyDenied, 0, PacketVerdict.Pass);
+        (DataPathHost a, DataPathHost b) = DataPathHost.InMemoryPair(filterA, filterB);
+        using (a)
+        using (b)
+        {
+            Push(a, b, 1_000);
+            long outboundBefore = a.Outbound.AllocatedBytesForTesting;
+            long inboundBefore = b.Inbound.AllocatedBytesForTesting;
+
+            Push(a, b, 1_000);
+
+            Assert.Equal(0, a.Outbound.AllocatedBytesForTesting - outboundBefore);
+            Assert.Equal(0, b.Inbound.AllocatedBytesForTesting - inboundBefore);
+            Assert.Equal(2_000, filterA.OutboundCalls);
+            Assert.Equal(2_000, filterB.InboundCalls);
             Assert.Equal(0, a.TotalDrops() + b.TotalDrops());
         }
     }

@@ -20,7 +20,7 @@ internal sealed class DataPathHost : IDisposable
 
     private bool _stopped;
 
-    private DataPathHost(string name, IDatagramBind bind, IReadOnlyList<IPNetwork> own)
+    private DataPathHost(string name, IDatagramBind bind, IReadOnlyList<IPNetwork> own, IPacketFilter? filter)
     {
         Name = name;
         Bind = bind;
@@ -29,8 +29,8 @@ internal sealed class DataPathHost : IDisposable
         App = appEnd;
         Device = new TunPacketDevice(loopEnd);
         Received = new PacketCollector(appEnd);
-        Outbound = new OutboundLoop(Device, Bind, Selector, Pool, Counters);
-        Inbound = new InboundLoop(Bind, Device, Table, Selectors, Ike, Pool, Counters);
+        Outbound = new OutboundLoop(Device, Bind, Selector, Pool, Counters, filter: filter);
+        Inbound = new InboundLoop(Bind, Device, Table, Selectors, Ike, Pool, Counters, filter: filter);
     }
 
     public string Name { get; }
@@ -68,12 +68,13 @@ internal sealed class DataPathHost : IDisposable
     public EspSa? InboundSa { get; private set; }
 
     /// <summary>Two started hosts: A owns 198.19.16.0/20 and 2001:2:a::/64, B owns 198.19.32.0/20 and 2001:2:b::/64.</summary>
-    public static (DataPathHost A, DataPathHost B) Pair(IDatagramBind bindA, IPEndPoint addressA, IDatagramBind bindB, IPEndPoint addressB)
+    public static (DataPathHost A, DataPathHost B) Pair(IDatagramBind bindA, IPEndPoint addressA, IDatagramBind bindB, IPEndPoint addressB,
+        IPacketFilter? filterA = null, IPacketFilter? filterB = null)
     {
         IPNetwork[] netA = [IPNetwork.Parse("198.19.16.0/20"), IPNetwork.Parse("2001:2:a::/64")];
         IPNetwork[] netB = [IPNetwork.Parse("198.19.32.0/20"), IPNetwork.Parse("2001:2:b::/64")];
-        var a = new DataPathHost("A", bindA, netA);
-        var b = new DataPathHost("B", bindB, netB);
+        var a = new DataPathHost("A", bindA, netA, filterA);
+        var b = new DataPathHost("B", bindB, netB, filterB);
         Connect(a, b, addressB, spi: 0x1000_0001);
         Connect(b, a, addressA, spi: 0x2000_0002);
         a.Start();
@@ -82,12 +83,12 @@ internal sealed class DataPathHost : IDisposable
     }
 
     /// <summary>Two started hosts joined by an <see cref="InMemoryBind"/> pair.</summary>
-    public static (DataPathHost A, DataPathHost B) InMemoryPair()
+    public static (DataPathHost A, DataPathHost B) InMemoryPair(IPacketFilter? filterA = null, IPacketFilter? filterB = null)
     {
         var addressA = new IPEndPoint(IPAddress.Parse("198.18.0.1"), 4500);
         var addressB = new IPEndPoint(IPAddress.Parse("198.18.0.2"), 4500);
         (InMemoryBind bindA, InMemoryBind bindB) = InMemoryBind.CreatePair(addressA, addressB);
-        return Pair(bindA, addressA, bindB, addressB);
+        return Pair(bindA, addressA, bindB, addressB, filterA, filterB);
     }
 
     /// <summary>Stops both loops; true when both threads ended within <paramref name="timeout"/>.</summary>
@@ -117,6 +118,11 @@ internal sealed class DataPathHost : IDisposable
     {
         long sum = Counters.NoSa + Counters.BadInnerPacket + Counters.SealFailed + Counters.SendFailed + Counters.EspRejected
             + Counters.NotTunnel + Counters.SelectorMismatch + Counters.TunWriteFailed + Counters.IkeQueueFull;
+        foreach (PacketVerdict verdict in Enum.GetValues<PacketVerdict>())
+        {
+            sum += Counters.FilterCount(verdict, EspDirection.Inbound) + Counters.FilterCount(verdict, EspDirection.Outbound);
+        }
+
         foreach (EspStatus reason in Enum.GetValues<EspStatus>()[1..])
         {
             sum += Table.GetDropCount(reason) + (OutboundSa?.GetDropCount(reason) ?? 0) + (InboundSa?.GetDropCount(reason) ?? 0);

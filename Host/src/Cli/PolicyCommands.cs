@@ -6,7 +6,7 @@ using IpsecFw.Spd.Runtime;
 
 namespace IpsecFw.Host.Cli;
 
-/// <summary><c>ipsecfw policy compile|sign|keygen|check|explain</c>: the administrator's tools (no daemon needed).</summary>
+/// <summary><c>ipsecfw policy compile|sign|keygen|check|explain|nft</c>: the administrator's tools (no daemon needed).</summary>
 internal static class PolicyCommands
 {
     /// <summary>How long a bundle is valid when <c>--not-after</c> is not given.</summary>
@@ -14,7 +14,7 @@ internal static class PolicyCommands
 
     public static Command Create() => new("policy", "Compile, sign, check and explain firewall policies.")
     {
-        Compile(), Sign(), Keygen(), Check(), Explain(),
+        Compile(), Sign(), Keygen(), Check(), Explain(), PolicyNftCommand.Create(),
     };
 
     private static Command Compile()
@@ -231,7 +231,7 @@ internal static class PolicyCommands
         };
     }
 
-    private static void WriteDiagnostics(IReadOnlyList<Diagnostic> diagnostics, TextWriter error)
+    internal static void WriteDiagnostics(IReadOnlyList<Diagnostic> diagnostics, TextWriter error)
     {
         foreach (Diagnostic d in diagnostics)
         {
@@ -239,7 +239,7 @@ internal static class PolicyCommands
         }
     }
 
-    private static string ReadText(string path) => System.Text.Encoding.UTF8.GetString(ReadBytes(path));
+    internal static string ReadText(string path) => System.Text.Encoding.UTF8.GetString(ReadBytes(path));
 
     private static byte[] ReadBytes(string path)
     {

@@ -40,7 +40,7 @@ internal static class RunCommand
     /// <summary>The failure a service reported at start, unwrapped from the host's aggregate; null for anything else.</summary>
     private static Exception? StartFailure(Exception e) => e switch
     {
-        PolicyLoadException or IkeStartException or IOException or UnauthorizedAccessException => e,
+        PolicyLoadException or IkeStartException or FirewallStartException or IOException or UnauthorizedAccessException => e,
         AggregateException { InnerExceptions.Count: 1 } a => StartFailure(a.InnerExceptions[0]),
         _ => null,
     };

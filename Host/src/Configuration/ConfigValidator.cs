@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using IpsecFw.Ike.Auth;
+using IpsecFw.Spd.Nftables;
 
 namespace IpsecFw.Host.Configuration;
 
@@ -27,6 +28,7 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         ValidateIke();
         ValidateTun();
         ValidatePolicy();
+        ValidateFirewall();
         ValidateControl();
     }
 
@@ -253,7 +255,7 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
             return;
         }
 
-        if (tun.Name.Length is 0 or > 15 || tun.Name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c) || c > '~'))
+        if (!IsInterfaceName(tun.Name))
         {
             Error("tun.name", $"'{tun.Name}' is not an interface name (1 to 15 ASCII characters, no '/', ':' or spaces)");
         }
@@ -308,6 +310,19 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         }
     }
 
+    private void ValidateFirewall()
+    {
+        if (!NftOptions.IsValidTableName(config.Firewall.Table))
+        {
+            Error("firewall.table", $"'{config.Firewall.Table}' is not an nftables table name (1 to 32 letters, digits or '_', starting with a letter)");
+        }
+
+        if (config.Firewall.Nftables && config.Tun is { } tun && IsInterfaceName(tun.Name) && !NftOptions.IsValidDeviceName(tun.Name))
+        {
+            Error("tun.name", $"'{tun.Name}' cannot be written into the nftables ruleset (use letters, digits, '_', '.' or '-'), or set firewall.nftables to false");
+        }
+    }
+
     private void ValidateControl()
     {
         if (!config.Control.Socket.StartsWith('/'))
@@ -324,6 +339,9 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
             Error("control.maxClients", $"{config.Control.MaxClients} is out of range (1 to 64)");
         }
     }
+
+    private static bool IsInterfaceName(string name) =>
+        name.Length is > 0 and <= 15 && !name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c) || c > '~');
 
     private static bool ValidIdentity(string text)
     {

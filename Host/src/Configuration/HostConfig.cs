@@ -27,6 +27,9 @@ public sealed class HostConfig
     /// <summary>Where the policy comes from (required).</summary>
     public required PolicyOptions Policy { get; set; }
 
+    /// <summary>The nftables table that enforces the policy on traffic in clear.</summary>
+    public FirewallOptions Firewall { get; set; } = new();
+
     /// <summary>The control socket.</summary>
     public ControlOptions Control { get; set; } = new();
 

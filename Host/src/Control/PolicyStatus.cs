@@ -27,6 +27,12 @@ public sealed record PolicyStatus
     /// <summary>Why the last load or reload was refused (the running policy stayed), or null.</summary>
     public string? LastError { get; init; }
 
+    /// <summary>
+    /// Per rule, how many new flows it allowed and denied on the data path since the policy was installed, in file
+    /// order, the default deny last (index -1); null when the daemon has no data path filter. See <see cref="Control.RuleHits"/>.
+    /// </summary>
+    public IReadOnlyList<RuleHits>? RuleHits { get; init; }
+
     /// <summary>A warning about the running policy (an expired last-good bundle, for example), or null.</summary>
     public string? Warning { get; init; }
 }

@@ -2,10 +2,13 @@ using IpsecFw.Host.Control;
 
 namespace IpsecFw.Host.Daemon;
 
-/// <summary>The daemon's answers to <c>status</c>, <c>sas</c> and <c>reload</c>.</summary>
+/// <summary>
+/// The daemon's answers to <c>status</c>, <c>sas</c> and <c>reload</c>. With the data path's filter, <c>status</c>
+/// shows how often each rule decided (<see cref="PolicyStatus.RuleHits"/>).
+/// </summary>
 public sealed class ControlCommandHandler(
     DaemonState state, PolicyService policy, ISaSource sas, IEnumerable<IStatusSource> sources, Reloader reloader,
-    TimeProvider time) : IControlHandler
+    TimeProvider time, SpdPacketFilter? filter = null) : IControlHandler
 {
     private readonly IStatusSource[] _sources = [.. sources];
 
@@ -44,7 +47,7 @@ public sealed class ControlCommandHandler(
             StartedAt = state.StartedAt,
             UptimeSeconds = (long)(now - state.StartedAt).TotalSeconds,
             ConfigFile = state.ConfigPath,
-            Policy = policy.Describe(),
+            Policy = filter is null ? policy.Describe() : policy.Describe() with { RuleHits = filter.RuleHits() },
             IkeSas = list.Count,
             ChildSas = list.Sum(s => s.Children.Count),
             IkeEngine = sas is not EmptySaSource,

@@ -13,8 +13,8 @@ namespace IpsecFw.Host.Daemon;
 
 /// <summary>
 /// Builds the daemon (<c>ipsecfw run</c>): a generic host with systemd integration (Type=notify readiness, the journald
-/// console format under systemd), logs on standard error, and the hosted services in start order: policy, signals,
-/// IKE and the data path (<see cref="IkeService"/>, only when the configuration has peers), control socket. With peers,
+/// console format under systemd), logs on standard error, and the hosted services in start order: policy, the nftables
+/// firewall (<see cref="NftablesFirewall"/>), signals, IKE and the data path (<see cref="IkeService"/>, only when the configuration has peers), control socket. With peers,
 /// <see cref="IkeSaSource"/> answers <c>sas</c>; without, <see cref="EmptySaSource"/>. Tests may replace services in
 /// the <c>configureServices</c> callback of <see cref="Build"/>.
 /// </summary>
@@ -59,9 +59,11 @@ public static class DaemonHost
         services.AddSingleton<Reloader>();
         services.AddSingleton(_ => new EspSaTable());
         services.AddSingleton<DataPathCounters>();
+        services.AddSingleton<SpdPacketFilter>();
         services.AddSingleton<IStatusSource, EspStatusSource>();
         services.AddSingleton<IStatusSource, DataPathStatusSource>();
         services.AddSingleton<IControlHandler, ControlCommandHandler>();
+        FirewallServices.Add(services);
         if (OperatingSystem.IsLinux() && config.Peers.Count > 0)
         {
             AddIke(services);
@@ -70,6 +72,7 @@ public static class DaemonHost
         configureServices?.Invoke(services);
         services.TryAddSingleton<ISaSource, EmptySaSource>();
         services.AddHostedService<PolicyHostedService>();
+        FirewallServices.AddHostedService(services);
         services.AddHostedService<SignalService>();
         if (OperatingSystem.IsLinux() && config.Peers.Count > 0)
         {

@@ -22,7 +22,9 @@ namespace IpsecFw.Host.Daemon;
 /// file): credentials and trust (<see cref="PeerAuthenticators"/>); UDP <c>ike.natPort</c> (ESP and IKE, shared) and
 /// <c>ike.port</c> on <c>ike.localAddress</c>; the TUN device (<c>tun</c>: name, MTU, addresses, a route per
 /// <c>peers[].remoteSubnets</c>, set with <c>ip</c>); the <see cref="IkeEngine"/> answering with the responder peer's
-/// configuration; the outbound and inbound loops on their own threads; then an IKE SA to every peer with
+/// configuration; the outbound and inbound loops on their own threads, each packet judged by the
+/// <see cref="SpdPacketFilter"/> (the policy, per packet; CHILD_SAs bind their SPIs to their peer through
+/// <see cref="PolicyChildSaSink"/>); then an IKE SA to every peer with
 /// <c>startAction</c> <c>start</c> (or <c>trap</c>, which initiates at start too for now).
 /// </para>
 /// <para>
@@ -50,6 +52,8 @@ public sealed class IkeService : IHostedService, IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, int> _attempts = new(StringComparer.Ordinal);
     private readonly Lock _attemptLock = new();
+    private readonly SpdPacketFilter _filter;
+    private readonly bool _ownsFilter;
     private readonly InboundSelectorTable _selectors = new();
     private readonly PrefixSaSelector _routes = new();
     private PeerAuthenticators? _auth;
@@ -64,8 +68,12 @@ public sealed class IkeService : IHostedService, IDisposable
     private Dictionary<string, (IkeSaConfig Config, IPEndPoint Remote)> _initiated = [];
     private volatile bool _stopping;
 
-    /// <summary>A service for the daemon's configuration, sharing the ESP table and counters with <c>ipsecfw status</c>.</summary>
-    public IkeService(DaemonState state, PolicyService policy, EspSaTable table, DataPathCounters counters, ILoggerFactory loggers)
+    /// <summary>
+    /// A service for the daemon's configuration, sharing the ESP table, the counters and the per-packet policy
+    /// (<paramref name="filter"/>; one of its own when none is given) with <c>ipsecfw status</c>.
+    /// </summary>
+    public IkeService(DaemonState state, PolicyService policy, EspSaTable table, DataPathCounters counters, ILoggerFactory loggers,
+        SpdPacketFilter? filter = null)
     {
         _state = state ?? throw new ArgumentNullException(nameof(state));
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
@@ -73,6 +81,8 @@ public sealed class IkeService : IHostedService, IDisposable
         _counters = counters ?? throw new ArgumentNullException(nameof(counters));
         _loggers = loggers ?? throw new ArgumentNullException(nameof(loggers));
         _log = loggers.CreateLogger<IkeService>();
+        _ownsFilter = filter is null;
+        _filter = filter ?? new SpdPacketFilter(policy, loggers.CreateLogger<SpdPacketFilter>());
     }
 
     /// <summary>The engine while it runs; null before start and after stop.</summary>
@@ -136,6 +146,10 @@ public sealed class IkeService : IHostedService, IDisposable
     {
         Teardown();
         _stop.Dispose();
+        if (_ownsFilter)
+        {
+            _filter.Dispose();
+        }
     }
 
     /// <summary>The local IKE address: <c>ike.localAddress</c>, else the kernel's source address towards the first peer with an address.</summary>
@@ -187,7 +201,7 @@ public sealed class IkeService : IHostedService, IDisposable
         _transport = Bind(() => new UdpIkeTransport(local, _bind, config.Ike.Port), "ike.port", local, config.Ike.Port);
         OpenTun(tunOptions, config.Peers);
         PeerOptions? responder = ResponderPeer(config);
-        var installer = new EspChildSaInstaller(_table, _selectors, _routes);
+        var installer = new PolicyChildSaSink(new EspChildSaInstaller(_table, _selectors, _routes), _filter);
         Engine = new IkeEngine(_transport, new SpdIkePolicy(_policy, config), installer,
             responder is null ? null : configs[responder.Name], loggers: _loggers);
         Engine.ResponderConfigSelector = ResponderConfigs(config, configs);
@@ -195,8 +209,8 @@ public sealed class IkeService : IHostedService, IDisposable
         Engine.Closed += OnClosed;
         _pool = new PacketPool(256, 2048);
         _device = new TunPacketDevice(_tun!);
-        _outbound = new OutboundLoop(_device, _bind, _routes, _pool, _counters);
-        _inbound = new InboundLoop(_bind, _device, _table, _selectors, _transport, _pool, _counters);
+        _outbound = new OutboundLoop(_device, _bind, _routes, _pool, _counters, filter: _filter);
+        _inbound = new InboundLoop(_bind, _device, _table, _selectors, _transport, _pool, _counters, filter: _filter);
         _transport.Start(Engine);
         _outbound.Start();
         _inbound.Start();

@@ -38,6 +38,12 @@ public sealed class PolicyService
     /// <summary>The policy being enforced, or null before the first successful load.</summary>
     public PolicyState? Current => Volatile.Read(ref _current);
 
+    /// <summary>
+    /// Raised after a new policy became <see cref="Current"/> (at start and on each reload that changed it), on the
+    /// loading thread, under the load lock: the data path's filter re-authorises its SAs and re-checks its connections.
+    /// </summary>
+    public event Action<PolicyState>? Installed;
+
     /// <summary>Why the last load was refused, or null when it succeeded.</summary>
     public string? LastError => Volatile.Read(ref _lastError);
 
@@ -130,7 +136,10 @@ public sealed class PolicyService
 
         long version = Interlocked.Increment(ref _sourceLoads);
         PolicySnapshot snapshot = compiled.Compile(version, path).Snapshot!;
-        Install(config, new PolicyState("source", snapshot, snapshot, compiled.SourceSha256Hex, path, _time.GetUtcNow(), null, null, null));
+        Install(config, new PolicyState("source", snapshot, snapshot, compiled.SourceSha256Hex, path, _time.GetUtcNow(), null, null, null)
+        {
+            Source = compiled.Source,
+        });
         return null;
     }
 
@@ -195,7 +204,10 @@ public sealed class PolicyService
     {
         PolicySnapshot snapshot = verdict.Snapshot!;
         return new PolicyState("bundle", snapshot, snapshot, verdict.Policy!.SourceSha256Hex, path, _time.GetUtcNow(),
-            verdict.Bundle!.ExpiresAt, verdict.Warning, verdict.Bundle.Encoded.ToArray());
+            verdict.Bundle!.ExpiresAt, verdict.Warning, verdict.Bundle.Encoded.ToArray())
+        {
+            Source = verdict.Policy.Source,
+        };
     }
 
     private void Install(HostConfig config, PolicyState state)
@@ -208,6 +220,8 @@ public sealed class PolicyService
         {
             HostLog.PolicyWarning(_logger, state.Warning);
         }
+
+        Installed?.Invoke(state);
     }
 
     private static string Join(string? first, string second) => first is null ? second : first + "; " + second;

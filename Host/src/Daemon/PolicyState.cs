@@ -14,4 +14,8 @@ namespace IpsecFw.Host.Daemon;
 /// <param name="RawBytes">For a bundle: its bytes, so a reload of the same file is recognised as no change.</param>
 public sealed record PolicyState(
     string Origin, PolicySnapshot Snapshot, PolicySnapshot Local, string Sha256, string LoadedFrom, DateTimeOffset LoadedAt,
-    DateTimeOffset? ExpiresAt, string? Warning, byte[]? RawBytes);
+    DateTimeOffset? ExpiresAt, string? Warning, byte[]? RawBytes)
+{
+    /// <summary>The policy source text (for the rule lines in <c>status</c> and in the data path's logs), or null.</summary>
+    public string? Source { get; init; }
+}

@@ -78,6 +78,11 @@ public sealed class Reloader(DaemonState state, PolicyService policy, ILogger<Re
             yield return "tun";
         }
 
+        if (Json(running.Firewall) != Json(loaded.Firewall))
+        {
+            yield return "firewall";
+        }
+
         if (Json(running.Identity) != Json(loaded.Identity) || Json(running.Trust) != Json(loaded.Trust))
         {
             yield return "identity/trust";

@@ -10,7 +10,9 @@ namespace IpsecFw.Host.Daemon;
 
 /// <summary>
 /// Who this host is in the policy: the names of its own certificate (<c>identity.certificate</c>), or else the name in
-/// <c>policy.self</c>, or nobody; and its addresses (those of <c>tun.addresses</c>). The policy is specialised for it.
+/// <c>policy.self</c>, or nobody; and its addresses: those of <c>tun.addresses</c> (the overlay, what inner packets
+/// carry) and its IKE address (<c>ike.localAddress</c>, else the address the kernel would use towards the first peer).
+/// The policy is specialised for it.
 /// </summary>
 internal static class SelfIdentity
 {
@@ -30,10 +32,39 @@ internal static class SelfIdentity
             : null;
     }
 
-    public static IReadOnlyList<IPAddress> Addresses(HostConfig config) =>
-        config.Tun is { } tun
-            ? [.. tun.Addresses.Select(a => IpPrefix.TryParse(a, out IpPrefix p) ? p.Address : null).OfType<IPAddress>()]
-            : [];
+    public static IReadOnlyList<IPAddress> Addresses(HostConfig config)
+    {
+        var addresses = new List<IPAddress>();
+        if (config.Tun is { } tun)
+        {
+            addresses.AddRange(tun.Addresses.Select(a => IpPrefix.TryParse(a, out IpPrefix p) ? p.Address : null).OfType<IPAddress>());
+        }
+
+        if (IkeAddress(config) is { } ike && !addresses.Contains(ike))
+        {
+            addresses.Add(ike);
+        }
+
+        return addresses;
+    }
+
+    /// <summary>The IKE address as <see cref="IkeService.LocalAddress"/> finds it, or null when it cannot (no peers, no route).</summary>
+    private static IPAddress? IkeAddress(HostConfig config)
+    {
+        if (OperatingSystem.IsLinux() && (config.Ike.LocalAddress is not null || config.Peers.Any(p => p.Address is not null)))
+        {
+            try
+            {
+                return IkeService.LocalAddress(config);
+            }
+            catch (IkeStartException)
+            {
+                return null; // IKE reports it at its own start
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The names and dates of a certificate, as IKE will hand them to the policy for a peer.</summary>
     public static PeerIdentity FromCertificate(X509Certificate2 certificate)

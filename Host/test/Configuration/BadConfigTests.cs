@@ -56,6 +56,16 @@ public sealed class BadConfigTests : IDisposable
             "peers[1].address: '300.1.2.3' is not an IP address"
         },
         {
+            "firewall table name that nft would misread",
+            "{ " + Policy + ", \"firewall\": { \"table\": \"ipsecfw; flush ruleset\" } }",
+            "firewall.table: 'ipsecfw; flush ruleset' is not an nftables table name (1 to 32 letters, digits or '_', starting with a letter)"
+        },
+        {
+            "tun name that cannot be written into the nftables ruleset",
+            "{ " + Policy + ", \"tun\": { \"name\": \"tun\\\"0\" } }",
+            "tun.name: 'tun\"0' cannot be written into the nftables ruleset (use letters, digits, '_', '.' or '-'), or set firewall.nftables to false"
+        },
+        {
             "bad prefix",
             "{ " + Policy + ", \"tun\": { \"addresses\": [ \"198.18.0.1/33\" ] } }",
             "tun.addresses[0]: '198.18.0.1/33' is not a prefix (ADDRESS/LENGTH)"

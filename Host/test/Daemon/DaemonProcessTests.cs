@@ -25,6 +25,7 @@ public sealed class DaemonProcessTests : IDisposable
         string config = _dir.Write("config.json", $$"""
             {
               "policy": { "source": "p.pol" },
+              "firewall": { "nftables": false },
               "control": { "socket": "{{socket}}" },
               "tun": { "name": "ifwtest0", "mtu": 1400, "addresses": [ "198.18.7.1/24" ] },
               "logging": { "level": "debug" }
@@ -88,6 +89,7 @@ public sealed class DaemonProcessTests : IDisposable
 
         string config = _dir.Write("config.json", $$"""
             { "policy": { "bundle": "p.bundle", "signerKey": "signer.pub", "stateDirectory": "state" },
+              "firewall": { "nftables": false },
               "control": { "socket": "{{_dir.File("run/c.sock")}}" } }
             """);
         using Process daemon = Start("run", "--config", config);

@@ -168,6 +168,7 @@ public sealed class IkeServiceTests : IDisposable
               "peers": [ { "name": "peer", "address": "127.0.0.1", {{auth}} "remoteSubnets": [ "198.19.9.0/24" ] } ],
               "tun": { "name": "ifwunit0", "addresses": [ "198.19.8.1/24" ] },
               "policy": { "source": "p.pol" },
+              "firewall": { "nftables": false },
               "control": { "socket": "{{socket}}" }
             }
             """);

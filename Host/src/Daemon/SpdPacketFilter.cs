@@ -1,0 +1,238 @@
+// The distributed firewall's enforcement on the ESP data path (docs/architecture.md "Packet path order"):
+//
+//   inner packet (inbound: decrypted, within its SA's selectors; outbound: read from TUN, its SA chosen)
+//   1. PacketClassifier.Classify                      malformed → "malformed"
+//   2. a fragment → FragmentReassembler.Submit (one per direction, each used by one loop thread)
+//        held → "fragment_held"; refused → "fragment_dropped"; complete → the datagram replaces the fragment in its
+//        buffer (too big for the buffer → "fragment_dropped") and is classified again
+//   3. ConnectionTable.Update                         a live flow passes either way; invalid TCP → "conntrack_invalid"
+//   4. a new flow: the SPD decision with the grant of the SA's peer (by SPI)
+//        inbound  PolicySnapshot.DecideInbound(flow, grant)
+//        outbound PolicySnapshot.DecideOutbound(flow, grant)      (the grant of the SA the packet will go on)
+//        the deciding rule's hit counter moves; denied → "policy_denied" and a rate-limited log line
+//   5. allowed → ConnectionTable.Track                full → "conntrack_full"; a TCP packet that cannot open a
+//        connection (no SYN) → "conntrack_invalid"; other untrackable packets (ICMP errors) pass on the decision alone
+//
+// No policy installed yet: nothing passes ("no_policy"). Nothing here allocates per packet except the log line of a
+// denial (at most MaxDenialLogsPerSecond a second).
+using System.Globalization;
+using IpsecFw.Esp.Buffers;
+using IpsecFw.Esp.DataPath;
+using IpsecFw.Spd.Packets;
+using IpsecFw.Spd.Runtime;
+using IpsecFw.Spd.State;
+using Microsoft.Extensions.Logging;
+
+namespace IpsecFw.Host.Daemon;
+
+/// <summary>
+/// The daemon's <see cref="IPacketFilter"/>: classification, reassembly, connection tracking and the SPD decision for
+/// every inner packet of the ESP data path, with the peer's <see cref="PeerGrant"/> found by the SA's SPI.
+/// <see cref="Apply"/> installs a policy (re-authorising every SA's peer and re-checking live connections);
+/// <see cref="AddSa"/> and <see cref="RemoveSa"/> follow the CHILD_SAs.
+/// </summary>
+/// <remarks>
+/// <see cref="Inbound"/> runs on the inbound loop's thread only and <see cref="Outbound"/> on the outbound loop's only
+/// (each has its own reassembler); the connection table is shared and thread-safe. The control-plane methods are
+/// serialised by a lock and may run on any thread.
+/// </remarks>
+public sealed partial class SpdPacketFilter : IPacketFilter, IDisposable
+{
+    /// <summary>At most this many denials are logged per second; the rest are counted and summarised.</summary>
+    public const int MaxDenialLogsPerSecond = 10;
+
+    /// <summary>Connections tracked at most (the connection table's capacity).</summary>
+    public const int DefaultConnections = 65_536;
+
+    private readonly ILogger _logger;
+    private readonly Func<long> _clock;
+    private readonly ConnectionTable _connections;
+    private readonly FragmentReassembler _inboundFragments = new();
+    private readonly FragmentReassembler _outboundFragments = new();
+    private readonly PolicyService? _policy;
+    private EnforcedPolicy? _enforced;
+    private long _logSecond;
+    private long _logged;
+    private long _nextInboundExpiry;
+    private long _nextOutboundExpiry;
+
+    /// <summary>
+    /// A filter that follows <paramref name="policy"/>: it applies the running policy now and every policy installed
+    /// later (<see cref="PolicyService.Installed"/>).
+    /// </summary>
+    public SpdPacketFilter(PolicyService policy, ILogger<SpdPacketFilter> logger)
+        : this(logger, static () => Environment.TickCount64, DefaultConnections)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        _policy = policy;
+        policy.Installed += OnInstalled;
+        if (policy.Current is { } running)
+        {
+            Apply(running.Local, running.Source);
+        }
+    }
+
+    /// <summary>A filter with no policy yet (nothing passes until <see cref="Apply"/>), a clock in milliseconds and a table size; for tests.</summary>
+    internal SpdPacketFilter(ILogger logger, Func<long> clock, int connections)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(clock);
+        _logger = logger;
+        _clock = clock;
+        _connections = new ConnectionTable(connections);
+    }
+
+    /// <summary>The connection table (for status and tests).</summary>
+    public ConnectionTable Connections => _connections;
+
+    /// <summary>The enforced snapshot, or null before the first <see cref="Apply"/>.</summary>
+    public PolicySnapshot? Enforced => Volatile.Read(ref _enforced)?.Local;
+
+    /// <summary>Fragments dropped by the two reassemblers for <paramref name="reason"/> (control plane: read racily).</summary>
+    public long FragmentDrops(FragmentDropReason reason) => _inboundFragments.Drops(reason) + _outboundFragments.Drops(reason);
+
+    /// <summary>Every rule's hits under the enforced policy, default deny last (index -1); empty before a policy.</summary>
+    public IReadOnlyList<Control.RuleHits> RuleHits() => Volatile.Read(ref _enforced)?.Hits() ?? [];
+
+    /// <inheritdoc/>
+    public PacketVerdict Inbound(uint spi, PacketBuffer packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        long now = _clock();
+        if (now >= _nextInboundExpiry)
+        {
+            _inboundFragments.Expire(now);
+            _nextInboundExpiry = now + 1000;
+        }
+
+        return Judge(spi, packet, now, _inboundFragments, inbound: true);
+    }
+
+    /// <inheritdoc/>
+    public PacketVerdict Outbound(uint spi, PacketBuffer packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        long now = _clock();
+        if (now >= _nextOutboundExpiry)
+        {
+            _outboundFragments.Expire(now);
+            _nextOutboundExpiry = now + 1000;
+        }
+
+        return Judge(spi, packet, now, _outboundFragments, inbound: false);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_policy is not null)
+        {
+            _policy.Installed -= OnInstalled;
+        }
+    }
+
+    private PacketVerdict Judge(uint spi, PacketBuffer packet, long now, FragmentReassembler fragments, bool inbound)
+    {
+        EnforcedPolicy? enforced = Volatile.Read(ref _enforced);
+        if (enforced is null)
+        {
+            return PacketVerdict.NoPolicy;
+        }
+
+        ClassifyStatus status = PacketClassifier.Classify(packet.Packet, out ClassifiedPacket c);
+        if (status == ClassifyStatus.Fragment)
+        {
+            switch (fragments.Submit(packet.Packet, now, out ReadOnlySpan<byte> datagram, out _))
+            {
+                case ReassemblyStatus.Held:
+                    return PacketVerdict.FragmentHeld;
+                case ReassemblyStatus.Complete:
+                    if (PacketBuffer.Headroom + datagram.Length + PacketBuffer.Tailroom > packet.Bytes.Length)
+                    {
+                        return PacketVerdict.FragmentDropped;
+                    }
+
+                    datagram.CopyTo(packet.Bytes.AsSpan(PacketBuffer.Headroom));
+                    packet.Offset = PacketBuffer.Headroom;
+                    packet.Length = datagram.Length;
+                    status = PacketClassifier.Classify(packet.Packet, out c);
+                    break;
+                case ReassemblyStatus.Dropped:
+                    return PacketVerdict.FragmentDropped;
+                default:
+                    return PacketVerdict.Malformed; // the classifier saw a fragment the reassembler does not: inconsistent headers
+            }
+        }
+
+        if (status != ClassifyStatus.Ok)
+        {
+            return PacketVerdict.Malformed;
+        }
+
+        switch (_connections.Update(c.Flow, c.TcpFlags, now, out _))
+        {
+            case ConntrackResult.Original or ConntrackResult.Reply:
+                return PacketVerdict.Pass;
+            case ConntrackResult.Invalid:
+                return PacketVerdict.ConntrackInvalid;
+        }
+
+        PeerGrant? grant = enforced.Peers.TryGetValue(spi, out SaPeer? peer) ? peer.Grant : null;
+        Verdict verdict = inbound ? enforced.Local.DecideInbound(c.Flow, grant) : enforced.Local.DecideOutbound(c.Flow, grant);
+        enforced.CountHit(verdict);
+        if (!verdict.IsAllowed)
+        {
+            LogDenial(enforced, c.Flow, spi, peer, verdict, inbound, now);
+            return PacketVerdict.PolicyDenied;
+        }
+
+        var admission = new ConnectionAdmission(enforced.Local.Version, verdict.RuleIndex, OutboundAction.Protect, spi, grant);
+        return _connections.Track(c.Flow, c.TcpFlags, locallyInitiated: !inbound, now, admission) switch
+        {
+            TrackResult.Tracked or TrackResult.Existing => PacketVerdict.Pass,
+            TrackResult.Full => PacketVerdict.ConntrackFull,
+            _ => c.Flow.Protocol == IpProtocol.Tcp ? PacketVerdict.ConntrackInvalid : PacketVerdict.Pass,
+        };
+    }
+
+    private void LogDenial(EnforcedPolicy enforced, in FlowKey flow, uint spi, SaPeer? peer, in Verdict verdict, bool inbound, long now)
+    {
+        if (!_logger.IsEnabled(LogLevel.Warning))
+        {
+            return;
+        }
+
+        long second = now / 1000;
+        long previous = Interlocked.Exchange(ref _logSecond, second);
+        if (previous != second)
+        {
+            long suppressed = Interlocked.Exchange(ref _logged, 0) - MaxDenialLogsPerSecond;
+            if (suppressed > 0)
+            {
+                EnforcementLog.DenialsSuppressed(_logger, suppressed);
+            }
+        }
+
+        if (Interlocked.Increment(ref _logged) > MaxDenialLogsPerSecond)
+        {
+            return;
+        }
+
+        EnforcementLog.Denied(_logger, inbound ? "inbound" : "outbound", ProtocolName(flow.Protocol),
+            IpAddressCodec.ToIPAddress(flow.Source).ToString(), flow.SourcePort,
+            IpAddressCodec.ToIPAddress(flow.Destination).ToString(), flow.DestinationPort,
+            spi.ToString("x8", CultureInfo.InvariantCulture), peer?.PeerName ?? "(no SA peer)", enforced.Describe(verdict));
+    }
+
+    internal static string ProtocolName(byte protocol) => protocol switch
+    {
+        IpProtocol.Tcp => "tcp",
+        IpProtocol.Udp => "udp",
+        IpProtocol.Icmp => "icmp",
+        IpProtocol.Icmpv6 => "icmp6",
+        IpProtocol.Sctp => "sctp",
+        _ => "proto/" + protocol.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private void OnInstalled(PolicyState state) => Apply(state.Local, state.Source);
+}

@@ -1,0 +1,50 @@
+namespace IpsecFw.Spd.Nftables;
+
+/// <summary>
+/// What <see cref="NftRulesetBuilder"/> needs besides the policy: the table's name, the TUN device whose traffic the
+/// daemon's SPD judges packet by packet, and the IKE ports. Every value is checked by <see cref="Validate"/> before it
+/// is written into a ruleset.
+/// </summary>
+public sealed record NftOptions
+{
+    /// <summary>The name of the <c>inet</c> table (letters, digits and <c>_</c>, starting with a letter, at most 32).</summary>
+    public string Table { get; init; } = "ipsecfw";
+
+    /// <summary>The TUN device (its traffic is accepted: the daemon judges it), or null when the host has none.</summary>
+    public string? TunDevice { get; init; }
+
+    /// <summary>The IKE port (500).</summary>
+    public int IkePort { get; init; } = 500;
+
+    /// <summary>The NAT-traversal port shared by IKE and ESP in UDP (4500).</summary>
+    public int NatPort { get; init; } = 4500;
+
+    /// <summary>True for a table name the builder accepts.</summary>
+    public static bool IsValidTableName(string? name) =>
+        name is { Length: > 0 and <= 32 } && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>True for an interface name the builder accepts (1 to 15 of letters, digits, <c>_ . -</c>).</summary>
+    public static bool IsValidDeviceName(string? name) =>
+        name is { Length: > 0 and <= 15 } && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    /// <summary>Null when every value can be written into a ruleset, else why not (naming the property).</summary>
+    public string? Validate()
+    {
+        if (!IsValidTableName(Table))
+        {
+            return $"table: '{Table}' is not a table name (1 to 32 letters, digits or '_', starting with a letter)";
+        }
+
+        if (TunDevice is not null && !IsValidDeviceName(TunDevice))
+        {
+            return $"tun device: '{TunDevice}' is not an interface name nftables may be given (1 to 15 letters, digits, '_', '.' or '-')";
+        }
+
+        if (IkePort is < 1 or > 65535 || NatPort is < 1 or > 65535)
+        {
+            return $"ports: {IkePort} and {NatPort} must both be 1 to 65535";
+        }
+
+        return null;
+    }
+}
