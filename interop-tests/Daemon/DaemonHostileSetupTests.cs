@@ -267,7 +267,8 @@ public sealed class DaemonHostileSetupTests
     /// </summary>
     private static int SilentInitiators(Netns ns, IPAddress local, IPAddress target, int count, TimeSpan bound)
     {
-        using Socket socket = ns.OpenUdpSocket(new IPEndPoint(local, 0));
+        // Source port 500, as a real initiator's: the left daemon's nftables table lets out only UDP from 500 and 4500.
+        using Socket socket = ns.OpenUdpSocket(new IPEndPoint(local, 500));
         socket.ReceiveTimeout = 1000;
         var template = new IkeSaInitTemplate();
         var random = new Random(4);
