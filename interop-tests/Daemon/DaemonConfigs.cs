@@ -27,7 +27,7 @@ internal static class DaemonConfigs
 
     /// <summary>Writes the credentials and policy into a new temporary directory and returns it with the configuration text.</summary>
     public static (string Directory, string Json) Write(TestCertificate certificate, NetnsEnd local, NetnsEnd remote, IPAddress tunAddress, bool initiate,
-        string peerName, string policy = Policy)
+        string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-daemon-").FullName;
         certificate.WritePlainFiles(dir);
@@ -36,7 +36,7 @@ internal static class DaemonConfigs
             {
               "identity": { "certificate": "cert.pem", "key": "key.pem" },
               "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },
-              "ike": { "localAddress": "{{local.Underlay}}" },
+              "ike": { "localAddress": "{{local.Underlay}}", "halfOpenTimeoutSeconds": {{halfOpenTimeoutSeconds}} },
               "peers": [
                 {
                   "name": "{{peerName}}",

@@ -17,6 +17,7 @@ namespace IpsecFw.InteropTests.Daemon;
 /// </summary>
 [Trait("Category", "Interop")]
 [SupportedOSPlatform("linux")]
+[Collection(DaemonLoadCollection.Name)]
 public sealed class DaemonHostileTrafficTests
 {
     private const int Datagrams = 20_000;
@@ -44,7 +45,8 @@ public sealed class DaemonHostileTrafficTests
 
         // From a second address of the left namespace, so the daemons' own sockets are untouched.
         await net.Left.Ns.MustIpAsync("addr", "add", "198.18.0.101/24", "dev", "vl");
-        using Socket attacker = net.Left.Ns.OpenUdpSocket(new IPEndPoint(IPAddress.Parse("198.18.0.101"), 0));
+        // Source port 500: the left daemon's nftables table lets out only UDP from 500 and 4500 (an ephemeral port: EPERM).
+        using Socket attacker = net.Left.Ns.OpenUdpSocket(new IPEndPoint(IPAddress.Parse("198.18.0.101"), 500));
         var target500 = new IPEndPoint(net.Right.Underlay, 500);
         var target4500 = new IPEndPoint(net.Right.Underlay, 4500);
         var random = new Random(6);

@@ -135,6 +135,49 @@ internal sealed class DaemonProcess : IAsyncDisposable
         return (done(sas), sas);
     }
 
+    /// <summary><c>ipsecfw status --json</c>: the counters of <paramref name="component"/> (<c>ike</c>, <c>esp</c>, ...) as name → value.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> CountersAsync(string component)
+    {
+        ProcessResult r = await CliAsync("status", "--json");
+        if (r.ExitCode != 0)
+        {
+            throw new Xunit.Sdk.XunitException($"ipsecfw status failed: {r}\n{Log}");
+        }
+
+        using var doc = JsonDocument.Parse(r.StandardOutput);
+        var counters = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (JsonProperty p in doc.RootElement.GetProperty("counters").GetProperty(component).EnumerateObject())
+        {
+            if (p.Value.ValueKind == JsonValueKind.Number)
+            {
+                counters[p.Name] = p.Value.GetInt64();
+            }
+        }
+
+        return counters;
+    }
+
+    /// <summary>The daemon's resident set size in KiB (<c>VmRSS</c> of <c>/proc/PID/status</c>), or -1 once it has gone.</summary>
+    public long RssKib()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines($"/proc/{Pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The process has exited.
+        }
+
+        return -1;
+    }
+
     /// <summary>SIGTERM by PID, then waits for the exit within <paramref name="bound"/>.</summary>
     public async Task<bool> TerminateAsync(TimeSpan bound)
     {

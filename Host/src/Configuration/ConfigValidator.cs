@@ -16,6 +16,9 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
     /// <summary>The smallest and largest TUN MTU accepted.</summary>
     public const int MinMtu = 576, MaxMtu = 9000;
 
+    /// <summary>Bounds of <c>ike.halfOpenTimeoutSeconds</c>: long enough for one IKE_AUTH round trip, short enough to bound a flood's state.</summary>
+    public const int MinHalfOpenTimeout = 2, MaxHalfOpenTimeout = 600;
+
     public void Validate()
     {
         ValidateIdentity();
@@ -237,6 +240,11 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         if (ike.Port == ike.NatPort)
         {
             Error("ike.natPort", $"{ike.NatPort} is also ike.port; IKE and NAT traversal need two ports");
+        }
+
+        if (ike.HalfOpenTimeoutSeconds is < MinHalfOpenTimeout or > MaxHalfOpenTimeout)
+        {
+            Error("ike.halfOpenTimeoutSeconds", $"{ike.HalfOpenTimeoutSeconds} is out of range ({MinHalfOpenTimeout} to {MaxHalfOpenTimeout})");
         }
     }
 

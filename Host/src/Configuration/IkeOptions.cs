@@ -14,4 +14,10 @@ public sealed class IkeOptions
 
     /// <summary>The NAT-traversal port, shared by IKE and ESP in UDP (4500, RFC 3948).</summary>
     public int NatPort { get; set; } = 4500;
+
+    /// <summary>
+    /// Seconds a responder SA answered in IKE_SA_INIT may wait for a complete IKE_AUTH before it is dropped (half-open,
+    /// RFC 7296 2.6); strongSwan's <c>charon.half_open_timeout</c> is 30 as well.
+    /// </summary>
+    public int HalfOpenTimeoutSeconds { get; set; } = 30;
 }

@@ -197,7 +197,7 @@ public sealed class IkeService : IHostedService, IDisposable
         var configs = new Dictionary<string, IkeSaConfig>(StringComparer.Ordinal);
         foreach (PeerOptions peer in config.Peers)
         {
-            configs[peer.Name] = _addresses.Apply(peer, PeerSaConfigs.Build(peer, _auth.For(peer.Name), local));
+            configs[peer.Name] = _addresses.Apply(peer, PeerSaConfigs.Build(peer, _auth.For(peer.Name), local, config.Ike));
         }
 
         _bind = Bind(() => new UdpBind(new IPEndPoint(local, config.Ike.NatPort)), "ike.natPort", local, config.Ike.NatPort);

@@ -10,13 +10,13 @@ namespace IpsecFw.Host.Daemon;
 /// <summary>
 /// Turns a configured peer into the engine's <see cref="IkeSaConfig"/>: the peer's name, authenticator, proposals
 /// (through <see cref="PeerProposals"/>), traffic selectors (<c>localSubnets</c>/<c>remoteSubnets</c>, else the two IKE
-/// addresses as /32 or /128), liveness interval and, from <c>dpd.timeoutSeconds</c>, the number of retransmissions
-/// before the peer is declared dead. Thread-safe.
+/// addresses as /32 or /128), liveness interval, the half-open timeout (<c>ike.halfOpenTimeoutSeconds</c>) and, from
+/// <c>dpd.timeoutSeconds</c>, the number of retransmissions before the peer is declared dead. Thread-safe.
 /// </summary>
 internal static class PeerSaConfigs
 {
     /// <summary>The configuration of one peer.</summary>
-    public static IkeSaConfig Build(PeerOptions peer, IIkeAuthenticator authenticator, IPAddress localAddress)
+    public static IkeSaConfig Build(PeerOptions peer, IIkeAuthenticator authenticator, IPAddress localAddress, IkeOptions? ike = null)
     {
         ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(localAddress);
@@ -30,6 +30,7 @@ internal static class PeerSaConfigs
             LocalTrafficSelectors = Selectors(peer.LocalSubnets, localAddress),
             RemoteTrafficSelectors = Selectors(peer.RemoteSubnets, remote),
             DpdDelay = TimeSpan.FromSeconds(Math.Max(0, peer.Dpd.IntervalSeconds)),
+            HalfOpenTimeout = TimeSpan.FromSeconds((ike ?? new IkeOptions()).HalfOpenTimeoutSeconds),
         };
         return config with { RetransmitTries = RetransmitTriesWithin(TimeSpan.FromSeconds(peer.Dpd.TimeoutSeconds), config.RetransmitTimeout, config.RetransmitBase) };
     }

@@ -111,6 +111,11 @@ public sealed class BadConfigTests : IDisposable
             "tun.mtu: 100 is out of range (576 to 9000)"
         },
         {
+            "half-open timeout out of range",
+            "{ " + Policy + ", \"ike\": { \"halfOpenTimeoutSeconds\": 0 } }",
+            "ike.halfOpenTimeoutSeconds: 0 is out of range (2 to 600)"
+        },
+        {
             "policy source and bundle both",
             "{ \"policy\": { \"source\": \"p.pol\", \"bundle\": \"p.bundle\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
             "policy: give exactly one of 'source' (a policy file compiled at start) and 'bundle' (a signed bundle)"

@@ -19,6 +19,9 @@ namespace IpsecFw.Ike.Engine;
 /// </summary>
 public sealed class IkeEngine : IIkeSaHost, IDisposable
 {
+    /// <summary>Work items (received datagrams, calls) queued for the loop at most; more are dropped and counted.</summary>
+    public const int WorkQueueCapacity = 4096;
+
     private readonly IIkeTransport _transport;
     private readonly IIkePolicy _policy;
     private readonly IChildSaSink _sink;
@@ -28,6 +31,7 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
     private readonly Channel<Action> _work;
     private readonly Dictionary<ulong, IkeSa> _sas = [];
     private readonly Dictionary<(ulong SpiI, IPEndPoint Remote), IkeSa> _halfOpen = [];
+    private readonly Dictionary<IkeSa, (ulong SpiI, IPEndPoint Remote)> _halfOpenKeys = [];
     private readonly HashSet<uint> _childSpis = [];
     private readonly Lock _spiLock = new();
 
@@ -44,7 +48,10 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
         _log = _loggers.CreateLogger("IpsecFw.Ike.Engine");
         _cookies = new CookieGuard(Time, cookieThreshold);
         MaxHalfOpen = maxHalfOpen;
-        _work = Channel.CreateBounded<Action>(new BoundedChannelOptions(4096) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        // Wait, not DropWrite: writers only ever TryWrite, which under Wait returns false when the queue is full, so the
+        // drop is counted (DropWrite makes TryWrite drop the item and still return true: uncounted drops, and an
+        // InvokeAsync whose task never completes).
+        _work = Channel.CreateBounded<Action>(new BoundedChannelOptions(WorkQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     }
 
     /// <summary>The configuration answering IKE_SA_INIT requests when <see cref="ResponderConfigSelector"/> has none.</summary>
@@ -77,7 +84,7 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
     {
         if (!_work.Writer.TryWrite(() => Handle(message, local, remote)))
         {
-            Counters.DroppedQueueFull++;
+            Counters.CountQueueFull();
         }
     }
 
@@ -280,6 +287,8 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
 
         _sas[sa.LocalSpi] = sa;
         _halfOpen[(sa.InitiatorSpi, remote)] = sa;
+        _halfOpenKeys[sa] = (sa.InitiatorSpi, remote);
+        Counters.HalfOpen = _halfOpen.Count;
     }
 
     /// <inheritdoc/>
@@ -366,16 +375,31 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
             _sas.Remove(sa.LocalSpi);
         }
 
-        RemoveHalfOpen(sa);
+        if (RemoveHalfOpen(sa) && sa.HalfOpenExpired)
+        {
+            Counters.HalfOpenExpired++;
+        }
+
+        if (sa.AuthInvalidSyntax)
+        {
+            Counters.AuthInvalidSyntax++;
+        }
+
+        Counters.CountAuthFailure(sa.AuthFailure);
         Closed?.Invoke(sa, reason);
     }
 
-    private void RemoveHalfOpen(IkeSa sa)
+    /// <summary>Forgets <paramref name="sa"/> as half-open (by its own key, so that expiring thousands stays linear); true if it was.</summary>
+    private bool RemoveHalfOpen(IkeSa sa)
     {
-        foreach (var key in _halfOpen.Where(kv => kv.Value == sa).Select(kv => kv.Key).ToList())
+        if (!_halfOpenKeys.Remove(sa, out var key))
         {
-            _halfOpen.Remove(key);
+            return false;
         }
+
+        _halfOpen.Remove(key);
+        Counters.HalfOpen = _halfOpen.Count;
+        return true;
     }
 
     private void RunSafely(Action item)

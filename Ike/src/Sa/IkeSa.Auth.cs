@@ -266,6 +266,7 @@ public sealed partial class IkeSa
         AuthVerification verdict = Config.Authenticator.Verify(id, [.. m.Inner.OfType<CertPayload>()], authPayload, octets, Algorithms!.Prf);
         if (!verdict.Succeeded || verdict.Identity is null)
         {
+            AuthFailure = verdict.Succeeded ? Auth.AuthFailure.NoCertificate : verdict.Failure;
             CloseReason = $"authentication of {RemoteEndPoint} failed: {verdict.Failure}: {verdict.Detail}";
             _log.LogWarning("IKE SA {Spi:x16}: {Reason}", LocalSpi, CloseReason);
             return false;
@@ -273,6 +274,7 @@ public sealed partial class IkeSa
 
         if (!_host.AdmitPeer(this, verdict.Identity, out string reason))
         {
+            AuthFailure = Auth.AuthFailure.NotAllowed;
             CloseReason = $"policy refuses peer {PeerNames.Describe(verdict.Identity)}: {reason}";
             _log.LogWarning("IKE SA {Spi:x16}: {Reason}", LocalSpi, CloseReason);
             return false;

@@ -117,6 +117,15 @@ public sealed partial class IkeSa : IDisposable
     /// <summary>Why the SA closed, once it has.</summary>
     public string? CloseReason { get; private set; }
 
+    /// <summary>Why the peer's IKE_AUTH was refused (its credentials or the policy), or <see cref="Auth.AuthFailure.None"/>.</summary>
+    public Auth.AuthFailure AuthFailure { get; private set; }
+
+    /// <summary>True when the peer's IKE_AUTH request broke the payload rules (e.g. more than 8 CERT payloads) and was refused with INVALID_SYNTAX.</summary>
+    public bool AuthInvalidSyntax { get; private set; }
+
+    /// <summary>True when the SA closed because IKE_AUTH did not complete within the half-open timeout (RFC 7296 2.6).</summary>
+    public bool HalfOpenExpired { get; private set; }
+
     /// <summary>True while a request of ours waits for its answer.</summary>
     public bool HasPendingRequest => _pending is not null;
 
@@ -166,6 +175,7 @@ public sealed partial class IkeSa : IDisposable
         DateTimeOffset now = _host.Time.GetUtcNow();
         if (State == IkeSaState.InitAnswered && now - Created > Config.HalfOpenTimeout)
         {
+            HalfOpenExpired = true;
             Close("half-open SA expired without IKE_AUTH (RFC 7296 2.6)");
             return;
         }
@@ -404,6 +414,7 @@ public sealed partial class IkeSa : IDisposable
             case ExchangeType.IkeAuth when State == IkeSaState.InitAnswered:
                 if (!rules.IsValid)
                 {
+                    AuthInvalidSyntax = true;
                     RespondProtected(ExchangeType.IkeAuth, [new NotifyPayload(NotifyType.InvalidSyntax)]);
                     Close($"IKE_AUTH request breaks the message rules ({rules.Violation} {rules.PayloadType})");
                     return;

@@ -123,6 +123,94 @@ public sealed class IkeEngineTests
     }
 
     [Fact]
+    public void Half_open_sas_are_counted_and_their_expiry_returns_the_count_to_zero()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        IkeSaConfig config = IkePair.Config("right.example.com", "k") with { HalfOpenTimeout = TimeSpan.FromSeconds(5) };
+        using var right = new IkeEngine(new EngineLink().TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), config,
+            time, cookieThreshold: 1000);
+        var spoofer = new LoopbackHost(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), 9, 1);
+        for (int i = 0; i < 20; i++)
+        {
+            var source = new IPEndPoint(new IPAddress([198, 18, 100, (byte)i]), 500);
+            IkeSa.Initiate(IkePair.Config("bot.example.com", "x", "aes256gcm16-prfsha384-ecp384"), spoofer, source, new IPEndPoint(Right, 500)).Close("gone");
+            right.Handle(spoofer.Outbox.Dequeue().Message, new IPEndPoint(Right, 500), source);
+        }
+
+        Assert.Equal(20, right.Counters.HalfOpen);
+        time.Advance(TimeSpan.FromSeconds(4));
+        right.OnTimer();
+        Assert.Equal(20, right.Counters.HalfOpen);
+        Assert.Equal(0, right.Counters.HalfOpenExpired);
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        right.OnTimer();
+        Assert.Equal(0, right.Counters.HalfOpen);
+        Assert.Equal(20, right.Counters.HalfOpenExpired);
+        Assert.Equal(0, right.Counters.AuthFailed);
+    }
+
+    [Fact]
+    public async Task A_refused_ike_auth_is_counted_by_reason_and_not_as_an_expiry()
+    {
+        var link = new EngineLink();
+        using var left = new IkeEngine(link.TransportFor(Left), new ConfiguredSelectorPolicy(), new CountingSink(), null);
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "other"));
+        link.Own(Left, left);
+        link.Own(Right, right);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Task loops = Task.WhenAll(left.RunAsync(stop.Token), right.RunAsync(stop.Token));
+
+        IkeSa sa = await left.InitiateAsync(IkePair.Config("left.example.com", "k"), new IPEndPoint(Left, 500), new IPEndPoint(Right, 500));
+        Assert.True(await Until(() => left.InvokeAsync(() => sa.State == IkeSaState.Closed)));
+        Assert.True(await Until(() => right.InvokeAsync(() => right.Counters.AuthFailed == 1)));
+        Assert.Equal(1, right.Counters.AuthFailures(IpsecFw.Ike.Auth.AuthFailure.BadSignature));
+        Assert.Equal(0, right.Counters.AuthFailures(IpsecFw.Ike.Auth.AuthFailure.NotAllowed));
+        Assert.Equal(0, right.Counters.HalfOpen);
+        Assert.Equal(0, right.Counters.HalfOpenExpired);
+        Assert.Equal(0, left.Counters.AuthFailed); // the initiator was refused; it refused nothing
+        await stop.CancelAsync();
+        await loops;
+    }
+
+    [Fact]
+    public async Task An_ike_auth_with_nine_cert_payloads_is_refused_with_invalid_syntax_and_counted()
+    {
+        var link = new EngineLink();
+        using var left = new IkeEngine(link.TransportFor(Left), new ConfiguredSelectorPolicy(), new CountingSink(), null);
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k"));
+        link.Own(Left, left);
+        link.Own(Right, right);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Task loops = Task.WhenAll(left.RunAsync(stop.Token), right.RunAsync(stop.Token));
+
+        IkeSaConfig config = IkePair.Config("left.example.com", "k");
+        config = config with { Authenticator = new NineCertificates(config.Authenticator) };
+        IkeSa sa = await left.InitiateAsync(config, new IPEndPoint(Left, 500), new IPEndPoint(Right, 500));
+        Assert.True(await Until(() => left.InvokeAsync(() => sa.State == IkeSaState.Closed)));
+        Assert.Contains(nameof(NotifyType.InvalidSyntax), sa.CloseReason, StringComparison.Ordinal);
+        Assert.True(await Until(() => right.InvokeAsync(() => right.Counters.AuthInvalidSyntax == 1)));
+        Assert.Equal(0, right.Counters.AuthFailed);
+        Assert.Equal(0, right.Counters.HalfOpen);
+        await stop.CancelAsync();
+        await loops;
+    }
+
+    [Fact]
+    public void Datagrams_beyond_the_work_queue_are_dropped_and_counted()
+    {
+        // No loop runs, so nothing is taken off the queue.
+        using var right = new IkeEngine(new EngineLink().TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k"));
+        for (int i = 0; i < IkeEngine.WorkQueueCapacity + 25; i++)
+        {
+            right.Post(new byte[28], new IPEndPoint(Right, 500), new IPEndPoint(Left, 500));
+        }
+
+        Assert.Equal(25, right.Counters.DroppedQueueFull);
+        Assert.True(right.InvokeAsync(() => 0).IsFaulted); // a call that finds the queue full fails at once, it does not hang
+    }
+
+    [Fact]
     public void Garbage_and_unknown_spis_are_counted_not_thrown()
     {
         var link = new EngineLink();
@@ -159,5 +247,25 @@ public sealed class IkeEngineTests
         }
 
         return false;
+    }
+
+    /// <summary>A PSK authenticator that also sends nine CERT payloads (the IKE_AUTH rules allow eight).</summary>
+    private sealed class NineCertificates(IpsecFw.Ike.Auth.IIkeAuthenticator inner) : IpsecFw.Ike.Auth.IIkeAuthenticator
+    {
+        public IpsecFw.Ike.Auth.LocalIdentity LocalId => inner.LocalId;
+
+        public IReadOnlyList<IpsecFw.Ike.Messages.Payloads.CertPayload> LocalCertificates { get; } =
+            [.. Enumerable.Range(0, 9).Select(_ => new IpsecFw.Ike.Messages.Payloads.CertPayload(CertEncoding.X509Signature, new byte[64]))];
+
+        public IpsecFw.Ike.Messages.Payloads.CertReqPayload? CertificateRequest => inner.CertificateRequest;
+
+        public IReadOnlyList<ushort> SupportedSignatureHashes => inner.SupportedSignatureHashes;
+
+        public IpsecFw.Ike.Messages.Payloads.AuthPayload Sign(ReadOnlySpan<byte> signedOctets, IReadOnlyList<ushort> peerSignatureHashes, IpsecFw.Ike.Keys.Prf prf) =>
+            inner.Sign(signedOctets, peerSignatureHashes, prf);
+
+        public IpsecFw.Ike.Auth.AuthVerification Verify(IpsecFw.Ike.Messages.Payloads.IdPayload peerId, IReadOnlyList<IpsecFw.Ike.Messages.Payloads.CertPayload> peerCertificates,
+            IpsecFw.Ike.Messages.Payloads.AuthPayload auth, ReadOnlySpan<byte> signedOctets, IpsecFw.Ike.Keys.Prf prf) =>
+            inner.Verify(peerId, peerCertificates, auth, signedOctets, prf);
     }
 }
