@@ -279,7 +279,7 @@ run_strongswan() {
   sw_render right right left "$UL_R" "$UL_L" "$NET_R" "$NET_L"
   sw_start left "$NS_L" && sw_start right "$NS_R" &&
     swctl left --initiate --child net --timeout 15 >"$OUT/strongswan-initiate.log" 2>&1 &&
-    wait_for 10 nsl ping -c 1 -W 1 -I "$IN_L" "$IN_R" || { log "strongswan: tunnel did not come up"; tail -20 "$WORK"/sw-*/charon.log >&2 || true; stop_pids; return 0; }
+    wait_for 10 nsl ping -c 1 -W 1 -I "$IN_L" "$IN_R" || { log "strongswan: tunnel did not come up"; tail -n 20 "$WORK"/sw-*/charon.log >&2 || true; stop_pids; return 0; }
   swctl left --list-sas >"$OUT/strongswan-sas.txt" 2>&1 || true
   DPIDS="${PIDS[*]}"
   measure strongswan
@@ -305,8 +305,10 @@ run_wg() {
   stop_pids
 }
 
+# The destination is hosts, not *: * never binds the enforcing host, so *(hosts, *) would let each daemon call out
+# but accept nothing (the data path enforces the policy per packet).
 POLICY='hosts = x509{name="*.example.com"};
-allow *(hosts, *);'
+allow *(hosts, hosts);'
 
 # ipsecfw_config <dir> <me> <local ul> <remote ul> <local net> <remote net> <tun address> <start|none> <peers>
 ipsecfw_config() {
@@ -350,7 +352,7 @@ run_ipsecfw() {
   local rpid=$IPSECFW_PID
   ipsecfw_start "$l" "$NS_L" || { stop_pids; return 0; }
   local lpid=$IPSECFW_PID
-  wait_for 20 nsl ping -c 1 -W 1 -I "$IN_L" "$IN_R" || { log "ipsecfw: tunnel did not come up"; tail -20 "$l/daemon.log" "$r/daemon.log" >&2; stop_pids; return 0; }
+  wait_for 20 nsl ping -c 1 -W 1 -I "$IN_L" "$IN_R" || { log "ipsecfw: tunnel did not come up"; tail -n 20 "$l/daemon.log" "$r/daemon.log" >&2; stop_pids; return 0; }
   R[ipsecfw.rss_idle]="$(rss "$lpid") / $(rss "$rpid")"
   DPIDS="$lpid $rpid"
   measure ipsecfw
