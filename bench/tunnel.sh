@@ -4,10 +4,14 @@
 #   bash bench/tunnel.sh                 # as root; ~4-5 minutes here
 #   VARIANTS="plain ipsecfw" bash bench/tunnel.sh     # a subset (the ratio needs strongswan and/or wg in the run)
 #   SAS=0 bash bench/tunnel.sh           # skip the 1,000-SA memory check
+#   VARIANTS=none bash bench/tunnel.sh   # the 1,000-SA memory check alone (~1-2 minutes)
+#   VARIANTS=none GCDUMP=1 bash bench/tunnel.sh   # the same, with the daemons' managed heaps by type (after the RSS)
+#   BUILD=0 ...                          # use the Release build already there (no dotnet build)
+#   VARIANTS="wg ipsecfw" SAS=0 PING_N=200 PING_I=0.01 IPERF_T=2 bash bench/tunnel.sh   # round-trip time vs wireguard-go
 #   IPSECFW_UDP_GSO=1 bash bench/tunnel.sh   # the daemons with UDP GSO on send (off by default: it did not pay here)
 #
 # For each variant, in one run, the same measurement (left -> right between the inner addresses 198.19.1.1 and
-# 198.19.2.1): 20 pings 0.2 s apart (avg and mdev), iperf3 TCP with 1 and with 4 streams for 10 s each (receiver's
+# 198.19.2.1): PING_N (20) pings PING_I (0.2) s apart (avg and mdev), iperf3 TCP with 1 and with 4 streams for 10 s each (receiver's
 # rate, retransmits), the receiving namespace's UDP receive-buffer drops (UdpRcvbufErrors), and the CPU time both
 # tunnel daemons used per GB received (user + system, /proc/PID/stat), a figure less sensitive to the load than the rate.
 #
@@ -32,9 +36,12 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$ROOT/bench/out/tunnel-$STAMP"
 mkdir -p "$OUT"
 VARIANTS=${VARIANTS:-"plain strongswan wg ipsecfw"}
+[ "$VARIANTS" = none ] && VARIANTS=""
 SAS=${SAS:-1000}
+SAS_TIME=${SAS_TIME:-120}   # seconds the memory check waits for its SAs
 IPERF_T=${IPERF_T:-10}
 PING_N=${PING_N:-20}
+PING_I=${PING_I:-0.2}       # seconds between pings (0.01: ping -c 200 -i 0.01 for a latency run)
 WORK="/tmp/ipsecfw-tunnel-$$-$RANDOM"
 mkdir -m 700 "$WORK"
 
@@ -152,6 +159,7 @@ make_pki() {
 }
 
 build() {
+  [ "${BUILD:-1}" = 0 ] && { [ -f "$DLL" ] || { echo "BUILD=0 but no $DLL" >&2; exit 1; }; log "BUILD=0: using the existing $DLL"; return 0; }
   log "dotnet build Host/src -c Release"
   dotnet build Host/src -c Release -nologo -v q >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; exit 1; }
   [ -f "$DLL" ] || { echo "no $DLL after the build" >&2; exit 1; }
@@ -170,7 +178,7 @@ udp_rcvbuf_errors() { ip netns exec "$1" nstat -asz 2>/dev/null | awk '$1=="UdpR
 measure() { # measure <variant>
   local v=$1 o="$OUT/$1" p
   nsl ping -q -c 1 -W 2 -I "$IN_L" "$IN_R" >/dev/null 2>&1 || true
-  if nsl ping -q -c "$PING_N" -i 0.2 -W 2 -I "$IN_L" "$IN_R" >"$o.ping" 2>&1; then
+  if nsl ping -q -c "$PING_N" -i "$PING_I" -W 2 -I "$IN_L" "$IN_R" >"$o.ping" 2>&1; then
     R[$v.ping]=$(awk -F'[/ ]+' '/^rtt/{print $7}' "$o.ping")
     R[$v.mdev]=$(awk -F'[/ ]+' '/^rtt/{print $9}' "$o.ping")
   fi
@@ -201,6 +209,19 @@ measure() { # measure <variant>
   nsl ip -s link >"$o.links-left.txt" 2>&1 || true
   nsr ip -s link >"$o.links-right.txt" 2>&1 || true
   log "$v: ping ${R[$v.ping]:-?} ms, 1 stream ${R[$v.P1]:-?} Gbit/s, 4 streams ${R[$v.P4]:-?} Gbit/s"
+}
+
+# mem_detail <pid> <name>: where a daemon's RSS is (/proc/PID/smaps_rollup: anonymous memory vs mapped files) and,
+# with GCDUMP=1 (it forces a full GC in the daemon, so it is off by default) and artifacts/tools/dotnet-gcdump
+# (dotnet tool install dotnet-gcdump --tool-path artifacts/tools), its managed heap by type
+mem_detail() {
+  cat "/proc/$1/smaps_rollup" >"$OUT/$2-smaps.txt" 2>&1 || true
+  [ "${GCDUMP:-0}" = 1 ] && [ -x "$ROOT/artifacts/tools/dotnet-gcdump" ] || return 0
+  [ -x "$ROOT/artifacts/tools/dotnet-counters" ] &&
+    timeout 60 "$ROOT/artifacts/tools/dotnet-counters" collect -p "$1" --counters System.Runtime --duration 00:00:00:03 \
+      --format csv -o "$OUT/$2-counters.csv" >"$OUT/$2-counters.log" 2>&1 || true
+  timeout 60 "$ROOT/artifacts/tools/dotnet-gcdump" collect -p "$1" -o "$OUT/$2.gcdump" >"$OUT/$2-gcdump.log" 2>&1 &&
+    timeout 60 "$ROOT/artifacts/tools/dotnet-gcdump" report "$OUT/$2.gcdump" >"$OUT/$2-heap.txt" 2>&1 || true
 }
 
 rss() { awk '/^VmRSS/{r=$2} /^VmHWM/{h=$2} END{printf "%.1f/%.1f", r/1024, h/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
@@ -338,7 +359,7 @@ ipsecfw_config() {
 ipsecfw_start() { # ipsecfw_start <dir> <ns> -> IPSECFW_PID
   bg "$1/daemon.log" ip netns exec "$2" dotnet "$DLL" run --config "$1/config.json"
   IPSECFW_PID=$BG_PID
-  wait_for 30 ip netns exec "$2" dotnet "$DLL" status --socket "$1/run/control.sock" || { log "ipsecfw in $2 did not start"; tail -20 "$1/daemon.log" >&2; return 1; }
+  wait_for 90 ip netns exec "$2" dotnet "$DLL" status --socket "$1/run/control.sock" || { log "ipsecfw in $2 did not start"; tail -20 "$1/daemon.log" >&2; return 1; }
 }
 
 ipsecfw_sa_count() { ip netns exec "$2" dotnet "$DLL" sas --json --socket "$1/run/control.sock" 2>/dev/null | jq '[.[] | select(.state == "established")] | length' 2>/dev/null || echo 0; }
@@ -373,9 +394,11 @@ run_sas() {
   ipsecfw_start "$r" "$NS_R" || { stop_pids; return 0; }
   local rpid=$IPSECFW_PID
   R[sas.rss_empty]="$(rss "$rpid")"
-  ipsecfw_start "$l" "$NS_L" || { stop_pids; return 0; }
+  mem_detail "$rpid" sas-right-empty
+  # 1,000 initiations at once can keep a loaded machine's initiator from answering `status` in time: it still counts
+  ipsecfw_start "$l" "$NS_L" || kill -0 "$IPSECFW_PID" 2>/dev/null || { stop_pids; return 0; }
   local lpid=$IPSECFW_PID t0=$SECONDS nl=0 nr=0
-  while [ $((SECONDS - t0)) -lt 120 ]; do
+  while [ $((SECONDS - t0)) -lt "$SAS_TIME" ]; do
     nl=$(ipsecfw_sa_count "$l" "$NS_L"); nr=$(ipsecfw_sa_count "$r" "$NS_R")
     [ "$nl" -ge "$SAS" ] && [ "$nr" -ge "$SAS" ] && break
     sleep 2
@@ -383,6 +406,7 @@ run_sas() {
   R[sas.time]=$((SECONDS - t0))
   R[sas.left]=$nl; R[sas.right]=$nr
   R[sas.rss_left]="$(rss "$lpid")"; R[sas.rss_right]="$(rss "$rpid")"
+  mem_detail "$rpid" sas-right; mem_detail "$lpid" sas-left
   ip netns exec "$NS_R" dotnet "$DLL" status --socket "$r/run/control.sock" >"$OUT/sas-right-status.txt" 2>&1 || true
   cp "$l/daemon.log" "$OUT/sas-left.log"; cp "$r/daemon.log" "$OUT/sas-right.log"
   stop_pids
