@@ -7,6 +7,7 @@
 #   VARIANTS=none bash bench/tunnel.sh   # the 1,000-SA memory check alone (~1-2 minutes)
 #   VARIANTS=none GCDUMP=1 bash bench/tunnel.sh   # the same, with the daemons' managed heaps by type (after the RSS)
 #   BUILD=0 ...                          # use the Release build already there (no dotnet build)
+#   MALLOC_ARENAS=0 ...                  # the ipsecfw daemons without the unit's MALLOC_ARENA_MAX=2
 #   VARIANTS="wg ipsecfw" SAS=0 PING_N=200 PING_I=0.01 IPERF_T=2 bash bench/tunnel.sh   # round-trip time vs wireguard-go
 #   IPSECFW_UDP_GSO=1 bash bench/tunnel.sh   # the daemons with UDP GSO on send (off by default: it did not pay here)
 #
@@ -179,8 +180,11 @@ measure() { # measure <variant>
   local v=$1 o="$OUT/$1" p
   nsl ping -q -c 1 -W 2 -I "$IN_L" "$IN_R" >/dev/null 2>&1 || true
   if nsl ping -q -c "$PING_N" -i "$PING_I" -W 2 -I "$IN_L" "$IN_R" >"$o.ping" 2>&1; then
-    R[$v.ping]=$(awk -F'[/ ]+' '/^rtt/{print $7}' "$o.ping")
-    R[$v.mdev]=$(awk -F'[/ ]+' '/^rtt/{print $9}' "$o.ping")
+    # "rtt min/avg/max/mdev = 0.099/2.914/40.262/6.274 ms": fields 7 to 10 (before session 4 this read 7 and 9, the
+    # minimum and the maximum, and reported them as average and mdev)
+    R[$v.ping]=$(awk -F'[/ ]+' '/^rtt/{print $8}' "$o.ping")
+    R[$v.mdev]=$(awk -F'[/ ]+' '/^rtt/{print $10}' "$o.ping")
+    R[$v.pingmin]=$(awk -F'[/ ]+' '/^rtt/{print $7}' "$o.ping")
   fi
   for p in 1 4; do
     bg "$o.iperf3-server-P$p.log" nsr iperf3 -s -1 -B "$IN_R" -p 5201
@@ -357,7 +361,10 @@ ipsecfw_config() {
 }
 
 ipsecfw_start() { # ipsecfw_start <dir> <ns> -> IPSECFW_PID
-  bg "$1/daemon.log" ip netns exec "$2" dotnet "$DLL" run --config "$1/config.json"
+  # glibc's MALLOC_ARENA_MAX as Host/packaging/ipsecfw.service sets it: MALLOC_ARENAS (2; 0 leaves it unset)
+  local arenas=""
+  [ "${MALLOC_ARENAS:-2}" = 0 ] || arenas="MALLOC_ARENA_MAX=${MALLOC_ARENAS:-2}"
+  bg "$1/daemon.log" ip netns exec "$2" env $arenas dotnet "$DLL" run --config "$1/config.json"
   IPSECFW_PID=$BG_PID
   wait_for 90 ip netns exec "$2" dotnet "$DLL" status --socket "$1/run/control.sock" || { log "ipsecfw in $2 did not start"; tail -20 "$1/daemon.log" >&2; return 1; }
 }
@@ -420,7 +427,7 @@ build
 make_pki
 {
   echo "start=$(date -u +%FT%TZ) commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Esp Tun Host Ike || echo '+dirty') cores=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "env: IPSECFW_UDP_GSO=${IPSECFW_UDP_GSO:-} IPSECFW_DISABLE_UDP_GSO=${IPSECFW_DISABLE_UDP_GSO:-} VARIANTS=$VARIANTS SAS=$SAS"
+  echo "env: IPSECFW_UDP_GSO=${IPSECFW_UDP_GSO:-} IPSECFW_DISABLE_UDP_GSO=${IPSECFW_DISABLE_UDP_GSO:-} VARIANTS=$VARIANTS SAS=$SAS MALLOC_ARENAS=${MALLOC_ARENAS:-2} PING=$PING_N/$PING_I"
   echo "versions: $(dpkg-query -W -f='${Package} ${Version}, ' strongswan-charon wireguard-go iperf3 2>/dev/null) kernel $(uname -r), dotnet $(dotnet --version)"
 } | tee "$OUT/run.txt" >&2
 for v in $VARIANTS; do
@@ -439,7 +446,7 @@ best() { # best <metric> <max|min>
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v x="$1" -v y="$2" 'BEGIN{ if (y+0 > 0) printf "%.2fx", x/y }' || true; }
 B1=$(best P1 max); B4=$(best P4 max); BP=$(best ping min)
 {
-  echo "| variant | TCP 1 stream Gbit/s | vs best anchor | TCP 4 streams Gbit/s | vs best anchor | ping avg / mdev ms | vs best anchor | receiver UDP buffer drops (1 / 4 streams) | TCP retransmits (1 / 4) | daemons' CPU s per GB (1 / 4 streams) | daemon RSS MiB (VmRSS/VmHWM, left / right) |"
+  echo "| variant | TCP 1 stream Gbit/s | vs best anchor | TCP 4 streams Gbit/s | vs best anchor | ping avg / mdev (min) ms | vs best anchor | receiver UDP buffer drops (1 / 4 streams) | TCP retransmits (1 / 4) | daemons' CPU s per GB (1 / 4 streams) | daemon RSS MiB (VmRSS/VmHWM, left / right) |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for v in $VARIANTS; do
     name=$v
@@ -449,7 +456,7 @@ B1=$(best P1 max); B4=$(best P4 max); BP=$(best ping min)
       wg) name="wireguard-go" ;;
       ipsecfw) name="**ipsecfw**, AES-256-GCM" ;;
     esac
-    echo "| $name | ${R[$v.P1]:-n/a} | $(ratio "${R[$v.P1]:-}" "$B1") | ${R[$v.P4]:-n/a} | $(ratio "${R[$v.P4]:-}" "$B4") | ${R[$v.ping]:-n/a} / ${R[$v.mdev]:-n/a} | $(ratio "${R[$v.ping]:-}" "$BP") | ${R[$v.rcvbuf1]:-} / ${R[$v.rcvbuf4]:-} | ${R[$v.retr1]:-} / ${R[$v.retr4]:-} | ${R[$v.cpu1]:-} / ${R[$v.cpu4]:-} | ${R[$v.rss]:-} |"
+    echo "| $name | ${R[$v.P1]:-n/a} | $(ratio "${R[$v.P1]:-}" "$B1") | ${R[$v.P4]:-n/a} | $(ratio "${R[$v.P4]:-}" "$B4") | ${R[$v.ping]:-n/a} / ${R[$v.mdev]:-n/a} (${R[$v.pingmin]:-n/a}) | $(ratio "${R[$v.ping]:-}" "$BP") | ${R[$v.rcvbuf1]:-} / ${R[$v.rcvbuf4]:-} | ${R[$v.retr1]:-} / ${R[$v.retr4]:-} | ${R[$v.cpu1]:-} / ${R[$v.cpu4]:-} | ${R[$v.rss]:-} |"
   done
   echo
   echo "Best anchor: 1 stream $B1, 4 streams $B4 Gbit/s, ping $BP ms. Ping ratio: lower is better. ipsecfw RSS before iperf3: ${R[ipsecfw.rss_idle]:-n/a}."

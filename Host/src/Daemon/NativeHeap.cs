@@ -9,6 +9,11 @@ namespace IpsecFw.Host.Daemon;
 /// is not reused by the others, so a burst of handshakes leaves several part-used arenas resident. Two arenas bound
 /// that (the usual <c>MALLOC_ARENA_MAX=2</c> of .NET services on Linux); the cost is more lock contention in malloc,
 /// which the data path never calls (its buffers are preallocated).
+/// <para>
+/// glibc fixes its arena limit when a thread first needs a new arena, and the runtime's own threads have made a few
+/// before <c>Main</c>: set here, the limit only stops further ones. The environment variable, set before the process
+/// starts (<c>Host/packaging/ipsecfw.service</c> does), is what holds it at two.
+/// </para>
 /// </summary>
 internal static partial class NativeHeap
 {
