@@ -69,6 +69,9 @@ internal sealed class AddressRuleIndex
     /// <summary>The rules (ascending) whose addresses contain <paramref name="address"/>.</summary>
     public ReadOnlySpan<int> Lookup(UInt128 address) => _lists[Segment(_starts, address)];
 
+    /// <summary>The same list as <see cref="Lookup"/>, as the index's own array (never to be written).</summary>
+    public int[] LookupArray(UInt128 address) => _lists[Segment(_starts, address)];
+
     private static UInt128[] Unique(List<UInt128> sorted)
     {
         var unique = new List<UInt128>(sorted.Count);

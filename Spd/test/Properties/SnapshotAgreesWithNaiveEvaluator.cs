@@ -83,6 +83,44 @@ public sealed class SnapshotAgreesWithNaiveEvaluator
             }, iter: 3000);
     }
 
+    [Fact]
+    public void Shadowing_warnings_match_a_naive_pairwise_check()
+    {
+        Gen.OneOf(s_policy, s_longPolicy).Sample(p =>
+        {
+            (GroupModel[] groups, RuleModel[] rules) = p;
+            CompileResult result = Compile(groups, rules, out _);
+            // Rule i is on line groups.Length + i + 1; a warning cites the first earlier rule that covers it.
+            var expected = new List<string>();
+            for (int j = 1; j < rules.Length; j++)
+            {
+                for (int i = 0; i < j; i++)
+                {
+                    if (Covers(groups, rules[i], rules[j]))
+                    {
+                        expected.Add($"{groups.Length + j + 1}: line {groups.Length + i + 1}");
+                        break;
+                    }
+                }
+            }
+
+            var actual = result.Warnings.Where(d => d.Message.StartsWith("rule can never match", StringComparison.Ordinal))
+                .Select(d => $"{d.Line}: line {d.Message.Split("the rule on line ")[1].Split(' ')[0]}").ToList();
+            Assert.Equal(expected, actual);
+        }, iter: 3000);
+    }
+
+    // PolicyBinder.Covers on the model: the service covers (checked on every boundary flow), and each side is *, the
+    // same group, or an address range holding the later one's.
+    private static bool Covers(GroupModel[] groups, RuleModel earlier, RuleModel later) =>
+        s_flows.All(f => !s_services[later.Service].Matches(f.Protocol, f.Port) || s_services[earlier.Service].Matches(f.Protocol, f.Port))
+        && SideCovers(groups, earlier.Src, later.Src) && SideCovers(groups, earlier.Dst, later.Dst);
+
+    private static bool SideCovers(GroupModel[] groups, int outer, int inner) =>
+        outer < 0 || outer == inner
+        || (inner >= 0 && groups[outer].Pattern is null && groups[inner].Pattern is null
+            && groups[outer].Lo <= groups[inner].Lo && groups[inner].Hi <= groups[outer].Hi);
+
     private static void Check(Gen<(GroupModel[] Groups, RuleModel[] Rules)> policies, int iterations)
     {
         Gen.Select(policies, Gen.Int[0, s_hosts.Length - 1], Gen.Int[0, s_hosts.Length - 1], Gen.Int[0, s_flows.Length - 1])
@@ -159,16 +197,19 @@ public sealed class SnapshotAgreesWithNaiveEvaluator
         var p => useIdentity && h.Name == p,
     };
 
-    private static PolicySnapshot Compile(GroupModel[] groups, RuleModel[] rules)
+    private static PolicySnapshot Compile(GroupModel[] groups, RuleModel[] rules) => Compile(groups, rules, out _).Snapshot!;
+
+    private static CompileResult Compile(GroupModel[] groups, RuleModel[] rules, out string source)
     {
         var lines = groups.Select((g, i) => g.Pattern is { } p
             ? $"g{i} = x509{{name=\"{p}\"}};"
             : $"g{i} = IPv4{{10.0.0.{g.Lo}-10.0.0.{g.Hi}}};");
         lines = lines.Concat(rules.Select(r =>
             $"{(r.Allow ? "allow" : "deny")} {s_services[r.Service].Text}({End(r.Src)}, {End(r.Dst)});"));
-        CompileResult result = PolicyCompiler.Compile(string.Join("\n", lines), "random.pol");
+        source = string.Join("\n", lines);
+        CompileResult result = PolicyCompiler.Compile(source, "random.pol");
         Assert.True(result.Succeeded, string.Join("\n", result.Errors.Select(d => d.Format())));
-        return result.Snapshot!;
+        return result;
 
         static string End(int g) => g < 0 ? "*" : $"g{g}";
     }
