@@ -4,10 +4,15 @@
 #   bash bench/tunnel.sh                 # as root; ~4-5 minutes here
 #   VARIANTS="plain ipsecfw" bash bench/tunnel.sh     # a subset (the ratio needs strongswan and/or wg in the run)
 #   SAS=0 bash bench/tunnel.sh           # skip the 1,000-SA memory check
+#   VARIANTS=none bash bench/tunnel.sh   # the 1,000-SA memory check alone (~1-2 minutes)
+#   VARIANTS=none GCDUMP=1 bash bench/tunnel.sh   # the same, with the daemons' managed heaps by type (after the RSS)
+#   BUILD=0 ...                          # use the Release build already there (no dotnet build)
+#   MALLOC_ARENAS=0 ...                  # the ipsecfw daemons without the unit's MALLOC_ARENA_MAX=2
+#   VARIANTS="wg ipsecfw" SAS=0 PING_N=200 PING_I=0.01 IPERF_T=2 bash bench/tunnel.sh   # round-trip time vs wireguard-go
 #   IPSECFW_UDP_GSO=1 bash bench/tunnel.sh   # the daemons with UDP GSO on send (off by default: it did not pay here)
 #
 # For each variant, in one run, the same measurement (left -> right between the inner addresses 198.19.1.1 and
-# 198.19.2.1): 20 pings 0.2 s apart (avg and mdev), iperf3 TCP with 1 and with 4 streams for 10 s each (receiver's
+# 198.19.2.1): PING_N (20) pings PING_I (0.2) s apart (avg and mdev), iperf3 TCP with 1 and with 4 streams for 10 s each (receiver's
 # rate, retransmits), the receiving namespace's UDP receive-buffer drops (UdpRcvbufErrors), and the CPU time both
 # tunnel daemons used per GB received (user + system, /proc/PID/stat), a figure less sensitive to the load than the rate.
 #
@@ -32,9 +37,12 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$ROOT/bench/out/tunnel-$STAMP"
 mkdir -p "$OUT"
 VARIANTS=${VARIANTS:-"plain strongswan wg ipsecfw"}
+[ "$VARIANTS" = none ] && VARIANTS=""
 SAS=${SAS:-1000}
+SAS_TIME=${SAS_TIME:-120}   # seconds the memory check waits for its SAs
 IPERF_T=${IPERF_T:-10}
 PING_N=${PING_N:-20}
+PING_I=${PING_I:-0.2}       # seconds between pings (0.01: ping -c 200 -i 0.01 for a latency run)
 WORK="/tmp/ipsecfw-tunnel-$$-$RANDOM"
 mkdir -m 700 "$WORK"
 
@@ -152,6 +160,7 @@ make_pki() {
 }
 
 build() {
+  [ "${BUILD:-1}" = 0 ] && { [ -f "$DLL" ] || { echo "BUILD=0 but no $DLL" >&2; exit 1; }; log "BUILD=0: using the existing $DLL"; return 0; }
   log "dotnet build Host/src -c Release"
   dotnet build Host/src -c Release -nologo -v q >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; exit 1; }
   [ -f "$DLL" ] || { echo "no $DLL after the build" >&2; exit 1; }
@@ -170,9 +179,12 @@ udp_rcvbuf_errors() { ip netns exec "$1" nstat -asz 2>/dev/null | awk '$1=="UdpR
 measure() { # measure <variant>
   local v=$1 o="$OUT/$1" p
   nsl ping -q -c 1 -W 2 -I "$IN_L" "$IN_R" >/dev/null 2>&1 || true
-  if nsl ping -q -c "$PING_N" -i 0.2 -W 2 -I "$IN_L" "$IN_R" >"$o.ping" 2>&1; then
-    R[$v.ping]=$(awk -F'[/ ]+' '/^rtt/{print $7}' "$o.ping")
-    R[$v.mdev]=$(awk -F'[/ ]+' '/^rtt/{print $9}' "$o.ping")
+  if nsl ping -q -c "$PING_N" -i "$PING_I" -W 2 -I "$IN_L" "$IN_R" >"$o.ping" 2>&1; then
+    # "rtt min/avg/max/mdev = 0.099/2.914/40.262/6.274 ms": fields 7 to 10 (before session 4 this read 7 and 9, the
+    # minimum and the maximum, and reported them as average and mdev)
+    R[$v.ping]=$(awk -F'[/ ]+' '/^rtt/{print $8}' "$o.ping")
+    R[$v.mdev]=$(awk -F'[/ ]+' '/^rtt/{print $10}' "$o.ping")
+    R[$v.pingmin]=$(awk -F'[/ ]+' '/^rtt/{print $7}' "$o.ping")
   fi
   for p in 1 4; do
     bg "$o.iperf3-server-P$p.log" nsr iperf3 -s -1 -B "$IN_R" -p 5201
@@ -201,6 +213,19 @@ measure() { # measure <variant>
   nsl ip -s link >"$o.links-left.txt" 2>&1 || true
   nsr ip -s link >"$o.links-right.txt" 2>&1 || true
   log "$v: ping ${R[$v.ping]:-?} ms, 1 stream ${R[$v.P1]:-?} Gbit/s, 4 streams ${R[$v.P4]:-?} Gbit/s"
+}
+
+# mem_detail <pid> <name>: where a daemon's RSS is (/proc/PID/smaps_rollup: anonymous memory vs mapped files) and,
+# with GCDUMP=1 (it forces a full GC in the daemon, so it is off by default) and artifacts/tools/dotnet-gcdump
+# (dotnet tool install dotnet-gcdump --tool-path artifacts/tools), its managed heap by type
+mem_detail() {
+  cat "/proc/$1/smaps_rollup" >"$OUT/$2-smaps.txt" 2>&1 || true
+  [ "${GCDUMP:-0}" = 1 ] && [ -x "$ROOT/artifacts/tools/dotnet-gcdump" ] || return 0
+  [ -x "$ROOT/artifacts/tools/dotnet-counters" ] &&
+    timeout 60 "$ROOT/artifacts/tools/dotnet-counters" collect -p "$1" --counters System.Runtime --duration 00:00:00:03 \
+      --format csv -o "$OUT/$2-counters.csv" >"$OUT/$2-counters.log" 2>&1 || true
+  timeout 60 "$ROOT/artifacts/tools/dotnet-gcdump" collect -p "$1" -o "$OUT/$2.gcdump" >"$OUT/$2-gcdump.log" 2>&1 &&
+    timeout 60 "$ROOT/artifacts/tools/dotnet-gcdump" report "$OUT/$2.gcdump" >"$OUT/$2-heap.txt" 2>&1 || true
 }
 
 rss() { awk '/^VmRSS/{r=$2} /^VmHWM/{h=$2} END{printf "%.1f/%.1f", r/1024, h/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
@@ -336,9 +361,12 @@ ipsecfw_config() {
 }
 
 ipsecfw_start() { # ipsecfw_start <dir> <ns> -> IPSECFW_PID
-  bg "$1/daemon.log" ip netns exec "$2" dotnet "$DLL" run --config "$1/config.json"
+  # glibc's MALLOC_ARENA_MAX as Host/packaging/ipsecfw.service sets it: MALLOC_ARENAS (2; 0 leaves it unset)
+  local arenas=""
+  [ "${MALLOC_ARENAS:-2}" = 0 ] || arenas="MALLOC_ARENA_MAX=${MALLOC_ARENAS:-2}"
+  bg "$1/daemon.log" ip netns exec "$2" env $arenas dotnet "$DLL" run --config "$1/config.json"
   IPSECFW_PID=$BG_PID
-  wait_for 30 ip netns exec "$2" dotnet "$DLL" status --socket "$1/run/control.sock" || { log "ipsecfw in $2 did not start"; tail -20 "$1/daemon.log" >&2; return 1; }
+  wait_for 90 ip netns exec "$2" dotnet "$DLL" status --socket "$1/run/control.sock" || { log "ipsecfw in $2 did not start"; tail -20 "$1/daemon.log" >&2; return 1; }
 }
 
 ipsecfw_sa_count() { ip netns exec "$2" dotnet "$DLL" sas --json --socket "$1/run/control.sock" 2>/dev/null | jq '[.[] | select(.state == "established")] | length' 2>/dev/null || echo 0; }
@@ -373,9 +401,11 @@ run_sas() {
   ipsecfw_start "$r" "$NS_R" || { stop_pids; return 0; }
   local rpid=$IPSECFW_PID
   R[sas.rss_empty]="$(rss "$rpid")"
-  ipsecfw_start "$l" "$NS_L" || { stop_pids; return 0; }
+  mem_detail "$rpid" sas-right-empty
+  # 1,000 initiations at once can keep a loaded machine's initiator from answering `status` in time: it still counts
+  ipsecfw_start "$l" "$NS_L" || kill -0 "$IPSECFW_PID" 2>/dev/null || { stop_pids; return 0; }
   local lpid=$IPSECFW_PID t0=$SECONDS nl=0 nr=0
-  while [ $((SECONDS - t0)) -lt 120 ]; do
+  while [ $((SECONDS - t0)) -lt "$SAS_TIME" ]; do
     nl=$(ipsecfw_sa_count "$l" "$NS_L"); nr=$(ipsecfw_sa_count "$r" "$NS_R")
     [ "$nl" -ge "$SAS" ] && [ "$nr" -ge "$SAS" ] && break
     sleep 2
@@ -383,6 +413,7 @@ run_sas() {
   R[sas.time]=$((SECONDS - t0))
   R[sas.left]=$nl; R[sas.right]=$nr
   R[sas.rss_left]="$(rss "$lpid")"; R[sas.rss_right]="$(rss "$rpid")"
+  mem_detail "$rpid" sas-right; mem_detail "$lpid" sas-left
   ip netns exec "$NS_R" dotnet "$DLL" status --socket "$r/run/control.sock" >"$OUT/sas-right-status.txt" 2>&1 || true
   cp "$l/daemon.log" "$OUT/sas-left.log"; cp "$r/daemon.log" "$OUT/sas-right.log"
   stop_pids
@@ -396,7 +427,7 @@ build
 make_pki
 {
   echo "start=$(date -u +%FT%TZ) commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Esp Tun Host Ike || echo '+dirty') cores=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "env: IPSECFW_UDP_GSO=${IPSECFW_UDP_GSO:-} IPSECFW_DISABLE_UDP_GSO=${IPSECFW_DISABLE_UDP_GSO:-} VARIANTS=$VARIANTS SAS=$SAS"
+  echo "env: IPSECFW_UDP_GSO=${IPSECFW_UDP_GSO:-} IPSECFW_DISABLE_UDP_GSO=${IPSECFW_DISABLE_UDP_GSO:-} VARIANTS=$VARIANTS SAS=$SAS MALLOC_ARENAS=${MALLOC_ARENAS:-2} PING=$PING_N/$PING_I"
   echo "versions: $(dpkg-query -W -f='${Package} ${Version}, ' strongswan-charon wireguard-go iperf3 2>/dev/null) kernel $(uname -r), dotnet $(dotnet --version)"
 } | tee "$OUT/run.txt" >&2
 for v in $VARIANTS; do
@@ -415,7 +446,7 @@ best() { # best <metric> <max|min>
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v x="$1" -v y="$2" 'BEGIN{ if (y+0 > 0) printf "%.2fx", x/y }' || true; }
 B1=$(best P1 max); B4=$(best P4 max); BP=$(best ping min)
 {
-  echo "| variant | TCP 1 stream Gbit/s | vs best anchor | TCP 4 streams Gbit/s | vs best anchor | ping avg / mdev ms | vs best anchor | receiver UDP buffer drops (1 / 4 streams) | TCP retransmits (1 / 4) | daemons' CPU s per GB (1 / 4 streams) | daemon RSS MiB (VmRSS/VmHWM, left / right) |"
+  echo "| variant | TCP 1 stream Gbit/s | vs best anchor | TCP 4 streams Gbit/s | vs best anchor | ping avg / mdev (min) ms | vs best anchor | receiver UDP buffer drops (1 / 4 streams) | TCP retransmits (1 / 4) | daemons' CPU s per GB (1 / 4 streams) | daemon RSS MiB (VmRSS/VmHWM, left / right) |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for v in $VARIANTS; do
     name=$v
@@ -425,7 +456,7 @@ B1=$(best P1 max); B4=$(best P4 max); BP=$(best ping min)
       wg) name="wireguard-go" ;;
       ipsecfw) name="**ipsecfw**, AES-256-GCM" ;;
     esac
-    echo "| $name | ${R[$v.P1]:-n/a} | $(ratio "${R[$v.P1]:-}" "$B1") | ${R[$v.P4]:-n/a} | $(ratio "${R[$v.P4]:-}" "$B4") | ${R[$v.ping]:-n/a} / ${R[$v.mdev]:-n/a} | $(ratio "${R[$v.ping]:-}" "$BP") | ${R[$v.rcvbuf1]:-} / ${R[$v.rcvbuf4]:-} | ${R[$v.retr1]:-} / ${R[$v.retr4]:-} | ${R[$v.cpu1]:-} / ${R[$v.cpu4]:-} | ${R[$v.rss]:-} |"
+    echo "| $name | ${R[$v.P1]:-n/a} | $(ratio "${R[$v.P1]:-}" "$B1") | ${R[$v.P4]:-n/a} | $(ratio "${R[$v.P4]:-}" "$B4") | ${R[$v.ping]:-n/a} / ${R[$v.mdev]:-n/a} (${R[$v.pingmin]:-n/a}) | $(ratio "${R[$v.ping]:-}" "$BP") | ${R[$v.rcvbuf1]:-} / ${R[$v.rcvbuf4]:-} | ${R[$v.retr1]:-} / ${R[$v.retr4]:-} | ${R[$v.cpu1]:-} / ${R[$v.cpu4]:-} | ${R[$v.rss]:-} |"
   done
   echo
   echo "Best anchor: 1 stream $B1, 4 streams $B4 Gbit/s, ping $BP ms. Ping ratio: lower is better. ipsecfw RSS before iperf3: ${R[ipsecfw.rss_idle]:-n/a}."

@@ -22,6 +22,7 @@ internal static class RunCommand
                 return ExitCodes.UserError;
             }
 
+            NativeHeap.Configure();
             try
             {
                 using IHost host = DaemonHost.Build(path, loaded.Config!);
