@@ -187,11 +187,6 @@ public sealed class BadConfigTests : IDisposable
             "policy.pull.location: is not an http:// or https:// URL (a file is given as a plain path)"
         },
         {
-            "pull URL with a password",
-            "{ \"policy\": { \"pull\": { \"location\": \"https://admin:secret@198.18.0.1/p.bundle\" }, \"signerKey\": \"@/k.pub\", \"stateDirectory\": \"@/state\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
-            "policy.pull.location: has a user name or password in the URL; credentials in the location are not supported (they would end up in logs)"
-        },
-        {
             "pull interval zero",
             "{ \"policy\": { \"pull\": { \"location\": \"https://198.18.0.1/p.bundle\", \"intervalSeconds\": 0 }, \"signerKey\": \"@/k.pub\", \"stateDirectory\": \"@/state\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
             "policy.pull.intervalSeconds: 0 is out of range (1 to 86400)"

@@ -122,6 +122,16 @@ public sealed class BundlePullTests : IDisposable
         Assert.Equal("network", (await source.FetchAsync(CancellationToken.None)).ErrorKind);
     }
 
+    [Fact]
+    public void A_location_with_a_user_name_and_password_is_refused()
+    {
+        ConfigLoadResult result = ConfigLoader.Load(_dir.Write("config.json", """
+            { "policy": { "pull": { "location": "https://admin:secret@198.18.0.1/p.bundle" }, "signerKey": "signer.pub", "stateDirectory": "state" }, "control": { "socket": "/run/x.sock" } }
+            """));
+        Assert.Equal(["policy.pull.location: has a user name or password in the URL; credentials in the location are not supported (they would end up in logs)"],
+            result.Errors.Select(e => e.ToString()));
+    }
+
     [Theory]
     [InlineData(60, 0, 0.0, 48)]
     [InlineData(60, 0, 1.0, 72)]

@@ -35,7 +35,7 @@ public sealed class BundleVerifierTests : IDisposable
     [Fact]
     public void Unsigned()
     {
-        (byte[] unsigned, _) = PolicyBundle.EncodeForSigning(1, BundleKit.Now.AddMinutes(-1).ToUnixTimeSeconds(),
+        (byte[] unsigned, _) = PolicyBundle.EncodeForSigning(BundleAlgorithm.Ed25519, 1, BundleKit.Now.AddMinutes(-1).ToUnixTimeSeconds(),
             BundleKit.Now.AddDays(1).ToUnixTimeSeconds(), _key.PublicKey.KeyId, BundleKit.Figure1, 0);
         Refused(Verify(unsigned), BundleErrorKind.Unsigned, "the bundle is not signed");
     }
