@@ -80,7 +80,7 @@ public sealed partial class DaemonBundlePullTests
             // 500 echo requests, 10 ms apart (about 5 s), while serial 2 is published and pulled by both daemons.
             Task<ProcessResult> ping = net.Left.Ns.ExecAsync("ping",
                 ["-n", "-q", "-c", "500", "-i", "0.01", "-W", "2", "-I", s_leftTun.ToString(), s_rightTun.ToString()], TimeSpan.FromSeconds(60));
-            await Task.Delay(1000);
+            await Task.Delay(1000, TestContext.Current.CancellationToken);
             web.Publish(Sign(signer, PolicyV2, 2));
             foreach (DaemonProcess d in pair.Both)
             {

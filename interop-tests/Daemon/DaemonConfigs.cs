@@ -25,9 +25,11 @@ internal static class DaemonConfigs
         allow *(hosts, hosts);
         """;
 
-    /// <summary>Writes the credentials and policy into a new temporary directory and returns it with the configuration text.</summary>
-    /// <param name="policySection">The JSON object of the <c>policy</c> key; absent: <c>{ "source": "policy.pol" }</c>.</param>
-    /// <param name="nftables">The <c>firewall.nftables</c> key.</param>
+    /// <summary>
+    /// Writes the credentials and policy into a new temporary directory and returns it with the configuration text.
+    /// <c>policySection</c> is the JSON object of the <c>policy</c> key (absent: <c>{ "source": "policy.pol" }</c>),
+    /// <c>nftables</c> the <c>firewall.nftables</c> key.
+    /// </summary>
     public static (string Directory, string Json) Write(TestCertificate certificate, NetnsEnd local, NetnsEnd remote, IPAddress tunAddress, bool initiate,
         string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? policySection = null, bool nftables = true)
     {
