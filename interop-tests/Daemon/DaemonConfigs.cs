@@ -25,9 +25,13 @@ internal static class DaemonConfigs
         allow *(hosts, hosts);
         """;
 
-    /// <summary>Writes the credentials and policy into a new temporary directory and returns it with the configuration text.</summary>
+    /// <summary>
+    /// Writes the credentials and policy into a new temporary directory and returns it with the configuration text.
+    /// <c>policySection</c> is the JSON object of the <c>policy</c> key (absent: <c>{ "source": "policy.pol" }</c>),
+    /// <c>nftables</c> the <c>firewall.nftables</c> key.
+    /// </summary>
     public static (string Directory, string Json) Write(TestCertificate certificate, NetnsEnd local, NetnsEnd remote, IPAddress tunAddress, bool initiate,
-        string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30)
+        string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? policySection = null, bool nftables = true)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-daemon-").FullName;
         certificate.WritePlainFiles(dir);
@@ -50,7 +54,8 @@ internal static class DaemonConfigs
                 }
               ],
               "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ "{{tunAddress}}/32" ] },
-              "policy": { "source": "policy.pol" },
+              "policy": {{policySection ?? """{ "source": "policy.pol" }"""}},
+              "firewall": { "nftables": {{(nftables ? "true" : "false")}} },
               "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },
               "logging": { "level": "debug" }
             }

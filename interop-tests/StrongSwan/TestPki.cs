@@ -75,6 +75,13 @@ public sealed class TestPki : IDisposable
         return Issue(name, notBefore ?? now.AddHours(-1), notAfter ?? now.AddYears(2));
     }
 
+    /// <summary>A TLS server certificate for <paramref name="name"/> that also names <paramref name="address"/> (an IP SAN), so a URL with that address verifies.</summary>
+    public TestCertificate IssueServer(string name, System.Net.IPAddress address)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        return Issue(name, now.AddHours(-1), now.AddYears(2), address);
+    }
+
     /// <summary>A host certificate that expired yesterday (valid for the year before).</summary>
     public TestCertificate IssueExpired(string name)
     {
@@ -138,7 +145,7 @@ public sealed class TestPki : IDisposable
         _unknownCa?.Dispose();
     }
 
-    private TestCertificate Issue(string name, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    private TestCertificate Issue(string name, DateTimeOffset notBefore, DateTimeOffset notAfter, System.Net.IPAddress? address = null)
     {
         using AsymmetricAlgorithm key = NewKey();
         CertificateRequest request = Request(Dn(name), key);
@@ -148,6 +155,11 @@ public sealed class TestPki : IDisposable
             [new Oid("1.3.6.1.5.5.7.3.1", "serverAuth"), new Oid("1.3.6.1.5.5.7.3.2", "clientAuth")], false));
         var san = new SubjectAlternativeNameBuilder();
         san.AddDnsName(name);
+        if (address is not null)
+        {
+            san.AddIpAddress(address);
+        }
+
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Ca, true, false));

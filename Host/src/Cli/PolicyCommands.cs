@@ -113,10 +113,17 @@ internal static class PolicyCommands
     private static Command Keygen()
     {
         var output = new Option<string>("--output", "-o") { Description = "The private key file to create (mode 0600); the public key goes to FILE.pub.", Required = true };
-        var command = new Command("keygen", "Makes an Ed25519 key pair for signing policy bundles.") { output };
+        var algorithm = new Option<string>("--algorithm", "-a")
+        {
+            Description = "The signature algorithm: ed25519 (the default) or ecdsa-p256.",
+            DefaultValueFactory = _ => "ed25519",
+        };
+        algorithm.AcceptOnlyFromAmong("ed25519", "ecdsa-p256");
+        var command = new Command("keygen", "Makes a key pair (Ed25519 or ECDSA P-256) for signing policy bundles.") { output, algorithm };
         command.SetAction(parse =>
         {
             string target = parse.GetValue(output)!;
+            BundleAlgorithm chosen = parse.GetValue(algorithm) == "ecdsa-p256" ? BundleAlgorithm.EcdsaP256 : BundleAlgorithm.Ed25519;
             string publicPath = target + ".pub";
             foreach (string p in new[] { target, publicPath })
             {
@@ -126,7 +133,7 @@ internal static class PolicyCommands
                 }
             }
 
-            using BundlePrivateKey key = BundleSigner.GenerateKeyPair();
+            using BundlePrivateKey key = BundleSigner.GenerateKeyPair(chosen);
             try
             {
                 key.WriteKeyFile(target);
@@ -142,7 +149,7 @@ internal static class PolicyCommands
             }
 
             parse.InvocationConfiguration.Output.WriteLine(
-                $"wrote private key {target} (keep it off the hosts) and public key {publicPath} (key id {key.PublicKey.KeyIdHex})");
+                $"wrote {key.PublicKey.AlgorithmName} private key {target} (keep it off the hosts) and public key {publicPath} (key id {key.PublicKey.KeyIdHex})");
             return ExitCodes.Ok;
         });
         return command;

@@ -274,9 +274,10 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
     private void ValidatePolicy()
     {
         PolicyOptions policy = config.Policy;
-        if ((policy.Source is null) == (policy.Bundle is null))
+        int given = (policy.Source is null ? 0 : 1) + (policy.Bundle is null ? 0 : 1) + (policy.Pull is null ? 0 : 1);
+        if (given != 1)
         {
-            Error("policy", "give exactly one of 'source' (a policy file compiled at start) and 'bundle' (a signed bundle)");
+            Error("policy", "give exactly one of 'source' (a policy file compiled at start), 'bundle' (a signed bundle file) and 'pull' (a signed bundle fetched from a URL or file)");
             return;
         }
 
@@ -285,15 +286,16 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
             ReadableFile(policy.Source, "policy.source");
             if (policy.SignerKey is not null || policy.StateDirectory is not null)
             {
-                Error("policy", "'signerKey' and 'stateDirectory' belong to 'bundle'; a 'source' policy is not signed");
+                Error("policy", "'signerKey' and 'stateDirectory' belong to 'bundle' and 'pull'; a 'source' policy is not signed");
             }
 
             return;
         }
 
+        string with = policy.Bundle is not null ? "bundle" : "pull";
         if (policy.SignerKey is null)
         {
-            Error("policy.signerKey", "required with 'bundle': the signer's public key file");
+            Error("policy.signerKey", $"required with '{with}': the signer's public key file");
         }
         else
         {
@@ -302,11 +304,64 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
 
         if (policy.StateDirectory is null)
         {
-            Error("policy.stateDirectory", "required with 'bundle': the directory that keeps the last good bundle");
+            Error("policy.stateDirectory", $"required with '{with}': the directory that keeps the last good bundle");
         }
         else if (File.Exists(config.ResolvePath(policy.StateDirectory)))
         {
             Error("policy.stateDirectory", $"'{policy.StateDirectory}' is a file, not a directory");
+        }
+
+        if (policy.Pull is { } pull)
+        {
+            ValidatePull(pull);
+        }
+    }
+
+    private void ValidatePull(PullOptions pull)
+    {
+        bool https = false;
+        if (pull.Location.Length == 0)
+        {
+            Error("policy.pull.location", "is empty: give an http:// or https:// URL or a file path");
+        }
+        else if (pull.Location.Contains("://", StringComparison.Ordinal))
+        {
+            if (!Uri.TryCreate(pull.Location, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+            {
+                Error("policy.pull.location", "is not an http:// or https:// URL (a file is given as a plain path)");
+            }
+            else if (uri.UserInfo.Length > 0)
+            {
+                Error("policy.pull.location", "has a user name or password in the URL; credentials in the location are not supported (they would end up in logs)");
+            }
+            else
+            {
+                https = uri.Scheme == "https";
+            }
+        }
+        else if (Directory.Exists(config.ResolvePath(pull.Location)))
+        {
+            Error("policy.pull.location", $"'{pull.Location}' is a directory, not a bundle file");
+        }
+
+        if (pull.IntervalSeconds is < 1 or > 86_400)
+        {
+            Error("policy.pull.intervalSeconds", $"{pull.IntervalSeconds} is out of range (1 to 86400)");
+        }
+
+        if (pull.TimeoutSeconds is < 1 or > 300)
+        {
+            Error("policy.pull.timeoutSeconds", $"{pull.TimeoutSeconds} is out of range (1 to 300)");
+        }
+
+        if (pull.CaCertificates.Count > 0 && !https)
+        {
+            Error("policy.pull.caCertificates", "only used with an https:// location");
+        }
+
+        for (int i = 0; i < pull.CaCertificates.Count; i++)
+        {
+            CertificateFile(pull.CaCertificates[i], $"policy.pull.caCertificates[{i}]");
         }
     }
 

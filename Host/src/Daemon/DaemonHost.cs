@@ -14,7 +14,7 @@ namespace IpsecFw.Host.Daemon;
 /// <summary>
 /// Builds the daemon (<c>ipsecfw run</c>): a generic host with systemd integration (Type=notify readiness, the journald
 /// console format under systemd), logs on standard error, and the hosted services in start order: policy, the nftables
-/// firewall (<see cref="NftablesFirewall"/>), signals, IKE and the data path (<see cref="IkeService"/>, only when the configuration has peers), control socket. With peers,
+/// firewall (<see cref="NftablesFirewall"/>), signals, IKE and the data path (<see cref="IkeService"/>, only when the configuration has peers), control socket, bundle pulls (<see cref="BundlePullService"/>, <c>policy.pull</c>). With peers,
 /// <see cref="IkeSaSource"/> answers <c>sas</c>; without, <see cref="EmptySaSource"/>. Tests may replace services in
 /// the <c>configureServices</c> callback of <see cref="Build"/>.
 /// </summary>
@@ -57,6 +57,12 @@ public static class DaemonHost
         services.AddSingleton(new DaemonState(configPath, config, TimeProvider.System.GetUtcNow()));
         services.AddSingleton<PolicyService>();
         services.AddSingleton<Reloader>();
+        services.AddSingleton<BundlePullCounters>();
+        services.AddSingleton<BundlePuller>();
+        if (config.Policy.Pull is not null)
+        {
+            services.AddSingleton<IStatusSource>(sp => sp.GetRequiredService<BundlePullCounters>());
+        }
         services.AddSingleton(_ => new EspSaTable());
         services.AddSingleton<DataPathCounters>();
         services.AddSingleton<SpdPacketFilter>();
@@ -82,6 +88,9 @@ public static class DaemonHost
         }
 
         services.AddHostedService<ControlSocketService>();
+
+        // Last: a pulled bundle is installed through PolicyService.Installed, which the firewall and data path follow.
+        services.AddHostedService<BundlePullService>();
         return builder.Build();
     }
 

@@ -17,6 +17,9 @@ namespace IpsecFw.Host.Daemon;
 /// then the bundle file, when it differs, is verified and stored (<see cref="BundleStore.Accept"/>); a refused bundle
 /// (bad signature, rollback, expired, does not compile...) leaves the last good one running, with the reason logged and
 /// shown in <c>ipsecfw status</c>.</item>
+/// <item><c>policy.pull</c>: the same store; <see cref="Load"/> only loads the last good bundle (and asks the
+/// <see cref="BundlePuller"/> to poll now, <see cref="PullRequested"/>); the puller hands each fetched bundle to
+/// <see cref="ApplyPulled"/>, which judges it exactly like a <c>policy.bundle</c> file.</item>
 /// </list>
 /// <see cref="Current"/> is swapped atomically; readers never see a half-made state. Loads are serialised.
 /// </summary>
@@ -30,6 +33,7 @@ public sealed class PolicyService
     private long _sourceLoads;
     private HostConfig? _config;
     private IReadOnlyList<IPAddress> _leased = [];
+    private BundleStore? _store;
 
     /// <summary>A service with nothing loaded yet.</summary>
     public PolicyService(TimeProvider time, ILogger<PolicyService> logger)
@@ -47,6 +51,12 @@ public sealed class PolicyService
     /// </summary>
     public event Action<PolicyState>? Installed;
 
+    /// <summary>
+    /// Raised by <see cref="Load"/> with <c>policy.pull</c> (a reload): the puller polls at once instead of waiting
+    /// for its next turn.
+    /// </summary>
+    public event Action? PullRequested;
+
     /// <summary>Why the last load was refused, or null when it succeeded.</summary>
     public string? LastError => Volatile.Read(ref _lastError);
 
@@ -60,14 +70,76 @@ public sealed class PolicyService
         lock (_loadLock)
         {
             _config = config;
-            string? error = config.Policy.Source is not null ? LoadSource(config) : LoadBundle(config);
+            string? error = config.Policy.Source is not null ? LoadSource(config)
+                : config.Policy.Pull is not null ? LoadStored(config)
+                : LoadBundle(config);
             Volatile.Write(ref _lastError, error);
             if (error is not null)
             {
                 HostLog.PolicyRefused(_logger, error);
             }
 
+            if (config.Policy.Pull is not null)
+            {
+                PullRequested?.Invoke();
+            }
+
             return Current is not null;
+        }
+    }
+
+    /// <summary>
+    /// Judges a bundle fetched from <c>policy.pull</c> (described by <paramref name="from"/>): the running one again
+    /// (<see cref="PullResult.Unchanged"/>), or verified and stored by the <see cref="BundleStore"/> and installed
+    /// (<see cref="PullResult.Applied"/>), or refused with the verifier's reason while the running policy stays.
+    /// </summary>
+    public PullResult ApplyPulled(byte[] bytes, string from)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        lock (_loadLock)
+        {
+            if (_config is not { } config || config.Policy.Pull is null)
+            {
+                return PullResult.Refused(new BundleError(BundleErrorKind.StorageFailed, "the configuration no longer pulls bundles"));
+            }
+
+            if (Current?.RawBytes is { } running && running.AsSpan().SequenceEqual(bytes))
+            {
+                Volatile.Write(ref _lastError, null);
+                return PullResult.Unchanged;
+            }
+
+            if (_store is null && OpenStore(config) is { } keyError)
+            {
+                Volatile.Write(ref _lastError, keyError);
+                return PullResult.Refused(new BundleError(BundleErrorKind.MalformedKey, keyError));
+            }
+
+            BundleVerdict verdict = _store!.Accept(bytes);
+            if (!verdict.IsAccepted)
+            {
+                string why = $"the bundle from {from} is refused: {verdict.Error!.Message}"
+                    + (Current is null ? string.Empty : "; the last good policy stays");
+                Volatile.Write(ref _lastError, why);
+                HostLog.PolicyRefused(_logger, why);
+                return PullResult.Refused(verdict.Error);
+            }
+
+            Install(config, FromVerdict(verdict, from));
+            Volatile.Write(ref _lastError, null);
+            return PullResult.Applied;
+        }
+    }
+
+    /// <summary>
+    /// Shows a pull problem (a failed fetch, a refused bundle still served) as <see cref="LastError"/>, or clears it
+    /// (null) when the location serves the running bundle again.
+    /// </summary>
+    public void ReportPull(string? error)
+    {
+        lock (_loadLock)
+        {
+            Volatile.Write(ref _lastError, error);
         }
     }
 
@@ -147,17 +219,33 @@ public sealed class PolicyService
         return null;
     }
 
-    private string? LoadBundle(HostConfig config)
+    /// <summary>Reads the signer's key and opens the store in <c>policy.stateDirectory</c>; the key's problem, or null.</summary>
+    private string? OpenStore(HostConfig config)
     {
-        string bundlePath = config.ResolvePath(config.Policy.Bundle!);
+        _store = null;
         string keyPath = config.ResolvePath(config.Policy.SignerKey!);
         if (!BundlePublicKey.TryReadFile(keyPath, out BundlePublicKey? key, out BundleError? keyError))
         {
             return keyError.Message;
         }
 
-        var store = new BundleStore(config.ResolvePath(config.Policy.StateDirectory!), key, _time);
-        string? error = null;
+        _store = new BundleStore(config.ResolvePath(config.Policy.StateDirectory!), key, _time);
+        return null;
+    }
+
+    /// <summary>
+    /// Opens the store and, when nothing from a bundle runs yet, installs the last good bundle; otherwise only learns
+    /// the store's serial (a new bundle is judged against it). The stored bundle's problem, or null.
+    /// </summary>
+    private string? LoadStoredBundle(HostConfig config, out BundleStore? store)
+    {
+        store = null;
+        if (OpenStore(config) is { } keyError)
+        {
+            return keyError;
+        }
+
+        store = _store!;
         if (Current is null || Current.Origin != "bundle")
         {
             BundleVerdict stored = store.Load();
@@ -167,13 +255,31 @@ public sealed class PolicyService
             }
             else if (stored.Reason != BundleErrorKind.NoStoredBundle)
             {
-                error = stored.Error!.Message;
+                return stored.Error!.Message;
             }
         }
         else
         {
-            // The store's serial must be known before a new bundle is judged against it.
             _ = store.Load();
+        }
+
+        return null;
+    }
+
+    private string? LoadStored(HostConfig config)
+    {
+        string? error = LoadStoredBundle(config, out _);
+        return Current is not null ? error
+            : Join(error, $"no bundle has been pulled from {BundleSources.Describe(config.Policy.Pull!.Location)} yet and none is stored in '{config.ResolvePath(config.Policy.StateDirectory!)}'");
+    }
+
+    private string? LoadBundle(HostConfig config)
+    {
+        string bundlePath = config.ResolvePath(config.Policy.Bundle!);
+        string? error = LoadStoredBundle(config, out BundleStore? store);
+        if (store is null)
+        {
+            return error;
         }
 
         byte[] bytes;

@@ -21,6 +21,7 @@ public sealed class BadConfigTests : IDisposable
     {
         _dir.Write("p.pol", Figure1.Source);
         _dir.Write("psk", "not a real secret\n");
+        _dir.Write("k.pub", "a signer key file (only its readability is checked here)\n");
         _dir.Write("garbage.pem", "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
         TestCertificates.Write(_dir.Path, "host", "host1.example.com");
         TestCertificates.Write(_dir.Path, "ca", "Example CA");
@@ -118,12 +119,12 @@ public sealed class BadConfigTests : IDisposable
         {
             "policy source and bundle both",
             "{ \"policy\": { \"source\": \"p.pol\", \"bundle\": \"p.bundle\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
-            "policy: give exactly one of 'source' (a policy file compiled at start) and 'bundle' (a signed bundle)"
+            "policy: give exactly one of 'source' (a policy file compiled at start), 'bundle' (a signed bundle file) and 'pull' (a signed bundle fetched from a URL or file)"
         },
         {
             "policy source and bundle neither",
             "{ \"policy\": { }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
-            "policy: give exactly one of 'source' (a policy file compiled at start) and 'bundle' (a signed bundle)"
+            "policy: give exactly one of 'source' (a policy file compiled at start), 'bundle' (a signed bundle file) and 'pull' (a signed bundle fetched from a URL or file)"
         },
         {
             "socket path not absolute",
@@ -174,6 +175,31 @@ public sealed class BadConfigTests : IDisposable
             "IPv4 shorthand is not an address",
             "{ " + Policy + ", \"pools\": [ { \"name\": \"a\", \"prefix\": \"198.19.0.0/24\", \"dns\": [ \"198.18\" ] } ] }",
             "pools[0].dns[0]: '198.18' is not an IP address"
+        },
+        {
+            "pull beside bundle",
+            "{ \"policy\": { \"bundle\": \"p.bundle\", \"pull\": { \"location\": \"https://198.18.0.1/p.bundle\" } }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
+            "policy: give exactly one of 'source' (a policy file compiled at start), 'bundle' (a signed bundle file) and 'pull' (a signed bundle fetched from a URL or file)"
+        },
+        {
+            "pull from another scheme",
+            "{ \"policy\": { \"pull\": { \"location\": \"ftp://198.18.0.1/p.bundle\" }, \"signerKey\": \"@/k.pub\", \"stateDirectory\": \"@/state\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
+            "policy.pull.location: is not an http:// or https:// URL (a file is given as a plain path)"
+        },
+        {
+            "pull interval zero",
+            "{ \"policy\": { \"pull\": { \"location\": \"https://198.18.0.1/p.bundle\", \"intervalSeconds\": 0 }, \"signerKey\": \"@/k.pub\", \"stateDirectory\": \"@/state\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
+            "policy.pull.intervalSeconds: 0 is out of range (1 to 86400)"
+        },
+        {
+            "pull CA certificates over plain HTTP",
+            "{ \"policy\": { \"pull\": { \"location\": \"http://198.18.0.1/p.bundle\", \"caCertificates\": [ \"@/ca.crt\" ] }, \"signerKey\": \"@/k.pub\", \"stateDirectory\": \"@/state\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
+            "policy.pull.caCertificates: only used with an https:// location"
+        },
+        {
+            "pull without a location",
+            "{ \"policy\": { \"pull\": { \"intervalSeconds\": 60 }, \"signerKey\": \"@/k.pub\", \"stateDirectory\": \"@/state\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
+            "policy.pull.location: required key is missing"
         },
     };
 

@@ -41,4 +41,7 @@ public enum BundleErrorKind
 
     /// <summary>The bundle store could not read or write its directory.</summary>
     StorageFailed,
+
+    /// <summary>The bundle is signed with another algorithm than the trusted key's (Ed25519 against ECDSA P-256 or back).</summary>
+    WrongAlgorithm,
 }

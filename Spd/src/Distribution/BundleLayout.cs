@@ -8,7 +8,8 @@ namespace IpsecFw.Spd.Distribution;
 /// every length is checked against the bytes that are actually there. See <see cref="PolicyBundle"/> for the layout.
 /// </summary>
 internal readonly record struct BundleLayout(
-    ulong Serial, long IssuedAtSeconds, long ExpiresAtSeconds, ulong KeyId, int PolicyLength, int SignatureLength)
+    ulong Serial, long IssuedAtSeconds, long ExpiresAtSeconds, ulong KeyId, int PolicyLength, int SignatureLength,
+    BundleAlgorithm Algorithm = BundleAlgorithm.Ed25519)
 {
     public const int HeaderLength = 44;
     public const int TrailerLength = 2;
@@ -56,10 +57,10 @@ internal readonly record struct BundleLayout(
         }
 
         ushort algorithm = BinaryPrimitives.ReadUInt16BigEndian(bytes[6..]);
-        if (algorithm != PolicyBundle.Ed25519Algorithm)
+        if (algorithm is not (PolicyBundle.Ed25519Algorithm or PolicyBundle.EcdsaP256Algorithm))
         {
             error = new BundleError(BundleErrorKind.Unsupported,
-                $"signature algorithm {algorithm} is unknown to this host (1 is Ed25519)");
+                $"signature algorithm {algorithm} is unknown to this host (1 is Ed25519, 2 is ECDSA P-256)");
             return false;
         }
 
@@ -87,7 +88,8 @@ internal readonly record struct BundleLayout(
             BinaryPrimitives.ReadInt64BigEndian(bytes[24..]),
             BinaryPrimitives.ReadUInt64BigEndian(bytes[32..]),
             (int)policyLength,
-            signatureLength);
+            signatureLength,
+            (BundleAlgorithm)algorithm);
         error = null;
         return true;
     }

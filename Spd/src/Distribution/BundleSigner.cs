@@ -12,6 +12,9 @@ public static class BundleSigner
     /// </summary>
     public static BundlePrivateKey GenerateKeyPair() => BundlePrivateKey.Generate();
 
+    /// <summary>A new key pair of <paramref name="algorithm"/> (Ed25519 or ECDSA P-256).</summary>
+    public static BundlePrivateKey GenerateKeyPair(BundleAlgorithm algorithm) => BundlePrivateKey.Generate(algorithm);
+
     /// <summary>
     /// Signs <paramref name="policy"/> into a bundle. Times are kept to the whole second (truncated). The serial must
     /// be greater than that of every bundle signed before for the same hosts (a timestamp or a counter kept by the
@@ -34,9 +37,12 @@ public static class BundleSigner
             throw new ArgumentException("the expiry must be at least a second after the issue time", nameof(expiresAt));
         }
 
-        (byte[] buffer, int signedLength) = PolicyBundle.EncodeForSigning(
-            serial, issued, expires, key.PublicKey.KeyId, policy, PolicyBundle.SignatureLength);
-        byte[] signature = key.Sign(buffer.AsSpan(0, signedLength));
+        (byte[] unsigned, int signedLength) = PolicyBundle.EncodeForSigning(
+            key.Algorithm, serial, issued, expires, key.PublicKey.KeyId, policy, 0);
+        byte[] signature = key.Sign(unsigned.AsSpan(0, signedLength));
+        byte[] buffer = new byte[signedLength + BundleLayout.TrailerLength + signature.Length];
+        unsigned.AsSpan(0, signedLength).CopyTo(buffer);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(signedLength), (ushort)signature.Length);
         signature.CopyTo(buffer, signedLength + BundleLayout.TrailerLength);
         if (!PolicyBundle.TryDecode(buffer, out PolicyBundle? bundle, out BundleError? error))
         {

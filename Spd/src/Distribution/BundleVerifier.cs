@@ -8,7 +8,8 @@ namespace IpsecFw.Spd.Distribution;
 /// The host's side: decides whether a received bundle may replace the running policy. Checks, in this order, each
 /// refusal with its own <see cref="BundleErrorKind"/> and a plain message: the framing (<see cref="BundleErrorKind.Malformed"/>,
 /// <see cref="BundleErrorKind.Unsupported"/> for a newer format or algorithm), that it is signed
-/// (<see cref="BundleErrorKind.Unsigned"/>), by the trusted key (<see cref="BundleErrorKind.UnknownKey"/>), correctly
+/// (<see cref="BundleErrorKind.Unsigned"/>), with the trusted key's algorithm (<see cref="BundleErrorKind.WrongAlgorithm"/>),
+/// by the trusted key (<see cref="BundleErrorKind.UnknownKey"/>), correctly
 /// (<see cref="BundleErrorKind.BadSignature"/>); only then the content it signs (times, serial 0 and the compiled
 /// policy: <see cref="BundleErrorKind.Malformed"/> or <see cref="BundleErrorKind.Unsupported"/>), the expiry
 /// (<see cref="BundleErrorKind.Expired"/>), the issue time (<see cref="BundleErrorKind.NotYetValid"/> beyond
@@ -75,6 +76,13 @@ public static class BundleVerifier
             return false;
         }
 
+        if (layout.Algorithm != key.Algorithm)
+        {
+            error = new BundleError(BundleErrorKind.WrongAlgorithm,
+                $"the bundle is signed with {BundlePublicKey.Name(layout.Algorithm)}, but this host's trusted key {key.KeyIdHex} is an {key.AlgorithmName} key");
+            return false;
+        }
+
         if (layout.KeyId != key.KeyId)
         {
             error = new BundleError(BundleErrorKind.UnknownKey, string.Create(CultureInfo.InvariantCulture,
@@ -82,10 +90,17 @@ public static class BundleVerifier
             return false;
         }
 
-        if (layout.SignatureLength != PolicyBundle.SignatureLength)
+        if (layout.Algorithm == BundleAlgorithm.Ed25519 && layout.SignatureLength != PolicyBundle.SignatureLength)
         {
             error = BundleError.Malformed(
                 $"an Ed25519 signature is {PolicyBundle.SignatureLength} bytes, not {layout.SignatureLength}");
+            return false;
+        }
+
+        if (layout.Algorithm == BundleAlgorithm.EcdsaP256 && layout.SignatureLength is < 8 or > PolicyBundle.MaxEcdsaSignatureLength)
+        {
+            error = BundleError.Malformed(
+                $"a DER ECDSA P-256 signature is 8 to {PolicyBundle.MaxEcdsaSignatureLength} bytes, not {layout.SignatureLength}");
             return false;
         }
 

@@ -6,19 +6,19 @@ namespace IpsecFw.Spd.Distribution;
 
 /// <summary>
 /// A signed policy bundle: a <see cref="CompiledPolicy"/> with a serial, an issue time, an expiry and the signer's key
-/// id, signed with Ed25519. Binary, all integers big-endian:
+/// id, signed with Ed25519 or ECDSA P-256. Binary, all integers big-endian:
 /// <code>
 /// offset  size  field
 ///      0     4  magic "IFWB"
 ///      4     2  bundle format version (1)
-///      6     2  signature algorithm (1 = Ed25519, RFC 8032 pure)
+///      6     2  signature algorithm (1 = Ed25519, RFC 8032 pure; 2 = ECDSA P-256 with SHA-256, DER signature)
 ///      8     8  serial (unsigned, at least 1; each new bundle has a greater one)
 ///     16     8  issued at, Unix seconds UTC
 ///     24     8  expires at, Unix seconds UTC (after issued at)
 ///     32     8  key id: the first 8 bytes of the SHA-256 of the signer's 32-byte public key
 ///     40     4  policy length M
 ///     44     M  the compiled policy (<see cref="CompiledPolicy"/>, "IFWP")
-///   44+M     2  signature length S (64; 0 = unsigned)
+///   44+M     2  signature length S (64 for Ed25519, 8 to 72 for ECDSA; 0 = unsigned)
 ///   46+M     S  the signature
 /// </code>
 /// The bundle is exactly 46 + M + S bytes. The signature covers bytes 0 to 44+M: every field except the signature
@@ -34,8 +34,14 @@ public sealed class PolicyBundle
     /// <summary>The signature algorithm number of pure Ed25519.</summary>
     public const ushort Ed25519Algorithm = 1;
 
+    /// <summary>The signature algorithm number of ECDSA P-256 with SHA-256 (<see cref="BundleAlgorithm.EcdsaP256"/>).</summary>
+    public const ushort EcdsaP256Algorithm = 2;
+
     /// <summary>The length of an Ed25519 signature.</summary>
     public const int SignatureLength = 64;
+
+    /// <summary>The longest DER ECDSA P-256 signature (a SEQUENCE of two INTEGERs of up to 33 bytes).</summary>
+    public const int MaxEcdsaSignatureLength = 72;
 
     private readonly byte[] _encoded;
     private readonly BundleLayout _layout;
@@ -55,6 +61,9 @@ public sealed class PolicyBundle
 
     /// <summary>When the bundle stops being accepted (whole seconds, UTC).</summary>
     public DateTimeOffset ExpiresAt => DateTimeOffset.FromUnixTimeSeconds(_layout.ExpiresAtSeconds);
+
+    /// <summary>The signature algorithm named in the header.</summary>
+    public BundleAlgorithm Algorithm => _layout.Algorithm;
 
     /// <summary>The id of the key that signed it (see <see cref="BundlePublicKey.KeyId"/>).</summary>
     public ulong KeyId => _layout.KeyId;
@@ -117,7 +126,7 @@ public sealed class PolicyBundle
     /// Encodes the fields and the policy with a placeholder for a signature of <paramref name="signatureLength"/>
     /// bytes; returns the buffer and the length of the part to sign. The caller writes the signature after it.
     /// </summary>
-    internal static (byte[] Buffer, int SignedLength) EncodeForSigning(ulong serial, long issuedAtSeconds,
+    internal static (byte[] Buffer, int SignedLength) EncodeForSigning(BundleAlgorithm algorithm, ulong serial, long issuedAtSeconds,
         long expiresAtSeconds, ulong keyId, CompiledPolicy policy, int signatureLength)
     {
         ReadOnlySpan<byte> inner = policy.Encoded;
@@ -126,7 +135,7 @@ public sealed class PolicyBundle
         Span<byte> b = buffer;
         BundleLayout.Magic.CopyTo(b);
         BinaryPrimitives.WriteUInt16BigEndian(b[4..], FormatVersion);
-        BinaryPrimitives.WriteUInt16BigEndian(b[6..], Ed25519Algorithm);
+        BinaryPrimitives.WriteUInt16BigEndian(b[6..], (ushort)algorithm);
         BinaryPrimitives.WriteUInt64BigEndian(b[8..], serial);
         BinaryPrimitives.WriteInt64BigEndian(b[16..], issuedAtSeconds);
         BinaryPrimitives.WriteInt64BigEndian(b[24..], expiresAtSeconds);

@@ -35,7 +35,7 @@ public sealed class BundleVerifierTests : IDisposable
     [Fact]
     public void Unsigned()
     {
-        (byte[] unsigned, _) = PolicyBundle.EncodeForSigning(1, BundleKit.Now.AddMinutes(-1).ToUnixTimeSeconds(),
+        (byte[] unsigned, _) = PolicyBundle.EncodeForSigning(BundleAlgorithm.Ed25519, 1, BundleKit.Now.AddMinutes(-1).ToUnixTimeSeconds(),
             BundleKit.Now.AddDays(1).ToUnixTimeSeconds(), _key.PublicKey.KeyId, BundleKit.Figure1, 0);
         Refused(Verify(unsigned), BundleErrorKind.Unsigned, "the bundle is not signed");
     }
@@ -130,8 +130,8 @@ public sealed class BundleVerifierTests : IDisposable
         newer[5] = 2;
         Refused(Verify(newer), BundleErrorKind.Unsupported, "bundle format version 2 is newer than this host reads (up to 1)");
         byte[] algorithm = BundleKit.Sign(_key, 1);
-        algorithm[7] = 2;
-        Refused(Verify(algorithm), BundleErrorKind.Unsupported, "signature algorithm 2 is unknown to this host");
+        algorithm[7] = 3;
+        Refused(Verify(algorithm), BundleErrorKind.Unsupported, "signature algorithm 3 is unknown to this host (1 is Ed25519, 2 is ECDSA P-256)");
     }
 
     [Fact]
