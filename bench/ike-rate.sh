@@ -34,7 +34,9 @@ strongswan_rate() {
     return
   fi
   (cd "$lab" && KEYTYPE=ecdsa D="$D" W="$W" REP="$1" ./run-ike-rate.sh) > "$out/strongswan-$1.log" 2>&1 || true
-  sed -n 's/^ok=\([0-9]*\) fail=\([0-9]*\) elapsed=\([0-9.]*\)s.*/\1 \3/p' "$out/strongswan-$1.log" | awk '{ if ($2 > 0) printf "%.1f", $1 / $2; else print "n/a" }'
+  local rate
+  rate=$(sed -n 's/^ok=\([0-9]*\) fail=\([0-9]*\) elapsed=\([0-9.]*\)s.*/\1 \3/p' "$out/strongswan-$1.log" | awk '{ if ($2 > 0) printf "%.1f", $1 / $2; else print "n/a" }')
+  echo "${rate:-n/a}"
 }
 
 echo "start=$(date -u +%Y-%m-%dT%H:%M:%SZ) commit=$(git rev-parse --short HEAD) cores=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg) mode=$MODE D=${D}s W=$W P=$P" | tee "$out/run.txt"
@@ -93,10 +95,10 @@ ours_rate() (
   daemon_config "$d/right" vpn-gw "$UL_R" "{ \"name\": \"clients\", \"remoteId\": \"*.example.com\", $props, \"localSubnets\": [ \"$NET_R\" ], \"remoteSubnets\": [ \"$NET_L\" ] }" 198.19.2.10
   daemon_config "$d/left" mail-gw "$UL_L" "{ \"name\": \"gw\", \"address\": \"$UL_R\", \"remoteId\": \"*.example.com\", $props, \"localSubnets\": [ \"$NET_L\" ], \"remoteSubnets\": [ \"$NET_R\" ] }" 198.19.1.10
   bg_start "$d/right/daemon.log" ip netns exec "$NS_R" dotnet "$DLL" run --config "$d/right/config.json"
-  if ! wait_for 60 ip netns exec "$NS_R" dotnet "$DLL" status --socket "$d/right/run/control.sock"; then
+  if ! wait_for 600 ip netns exec "$NS_R" dotnet "$DLL" status --socket "$d/right/run/control.sock"; then
     echo "n/a"; tail -5 "$d/right/daemon.log" >&2; return
   fi
-  timeout $((${D%.*} + 60)) ip netns exec "$NS_L" dotnet "$DLL" bench ike --config "$d/left/config.json" --peer gw \
+  timeout $((${D%.*} + 400)) ip netns exec "$NS_L" dotnet "$DLL" bench ike --config "$d/left/config.json" --peer gw \
     --seconds "$D" --parallel "$P" --count 1000000 > "$d/bench.txt" 2> "$d/bench.err" || true
   ip netns exec "$NS_R" dotnet "$DLL" status --socket "$d/right/run/control.sock" > "$d/right-status.txt" 2>&1 || true
   sed -n 's/.* rate=\([0-9.]*\) .*/\1/p' "$d/bench.txt" | grep . || echo "n/a"
