@@ -24,6 +24,7 @@ mkdir -p "$out"
 D=${D:-15}
 W=${W:-4}
 P=${P:-8}
+WARMUP=${WARMUP:-4}
 REPS=${REPS:-3}
 MODE=inproc
 [[ "${1:-}" == "--daemons" ]] && MODE=daemons
@@ -99,7 +100,7 @@ ours_rate() (
     echo "n/a"; tail -5 "$d/right/daemon.log" >&2; return
   fi
   timeout $((${D%.*} + 400)) ip netns exec "$NS_L" dotnet "$DLL" bench ike --config "$d/left/config.json" --peer gw \
-    --seconds "$D" --parallel "$P" --count 1000000 > "$d/bench.txt" 2> "$d/bench.err" || true
+    --seconds "$D" --parallel "$P" --count 1000000 --warmup "$WARMUP" > "$d/bench.txt" 2> "$d/bench.err" || true
   ip netns exec "$NS_R" dotnet "$DLL" status --socket "$d/right/run/control.sock" > "$d/right-status.txt" 2>&1 || true
   sed -n 's/.* rate=\([0-9.]*\) .*/\1/p' "$d/bench.txt" | grep . || echo "n/a"
 )

@@ -96,15 +96,21 @@ internal sealed class IkeLoadTester : IAsyncDisposable
     }
 
     /// <summary>
-    /// Initiates up to <paramref name="count"/> IKE SAs, <paramref name="parallel"/> at a time, for at most
-    /// <paramref name="duration"/>; then deletes what is left and waits for it up to <paramref name="drain"/>.
+    /// After <paramref name="warmup"/> uncounted setups one by one, initiates up to <paramref name="count"/> IKE SAs,
+    /// <paramref name="parallel"/> at a time, for at most <paramref name="duration"/>; then waits up to
+    /// <paramref name="drain"/> for those in flight and deletes what is left.
     /// </summary>
-    public async Task<IkeLoadResult> RunAsync(int count, int parallel, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
+    public async Task<IkeLoadResult> RunAsync(int count, int parallel, int warmup, TimeSpan duration, TimeSpan drain, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallel, 1);
+        if (warmup > 0)
+        {
+            await WarmUpAsync(warmup, duration, cancellationToken).ConfigureAwait(false);
+        }
+
         long started = 0;
-        _clock.Start();
+        _clock.Restart();
         _slots.Release(parallel);
         try
         {
@@ -131,9 +137,9 @@ internal sealed class IkeLoadTester : IAsyncDisposable
         }
 
         TimeSpan window = Volatile.Read(ref _established) > 0 ? LastEstablished : _clock.Elapsed;
-        long established = Volatile.Read(ref _established);
+        long established = Volatile.Read(ref _established), children = _children.Count, failed = Volatile.Read(ref _failed);
         int open = await DrainAsync(drain).ConfigureAwait(false);
-        return new IkeLoadResult(started, established, _children.Count, Volatile.Read(ref _failed), window, open);
+        return new IkeLoadResult(started, established, children, failed, window, open);
     }
 
     /// <inheritdoc/>
@@ -170,6 +176,34 @@ internal sealed class IkeLoadTester : IAsyncDisposable
             {
                 return _lastEstablished;
             }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="setups"/> IKE SAs one after the other, not counted (the first setups of a process compile the
+    /// code they run: the JIT), each bounded by <paramref name="bound"/>; then the counters start from zero.
+    /// </summary>
+    private async Task WarmUpAsync(int setups, TimeSpan bound, CancellationToken cancellationToken)
+    {
+        _slots.Release(1);
+        for (int i = 0; i < setups; i++)
+        {
+            if (!await _slots.WaitAsync(bound, cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+
+            await _engine.InitiateAsync(_config, _transport.LocalEndPoint500, _remote).ConfigureAwait(false);
+        }
+
+        await _slots.WaitAsync(bound, cancellationToken).ConfigureAwait(false);
+        await DrainAsync(bound).ConfigureAwait(false);
+        Interlocked.Exchange(ref _established, 0);
+        Interlocked.Exchange(ref _failed, 0);
+        _children.Reset();
+        while (_slots.CurrentCount > 0)
+        {
+            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -236,6 +270,8 @@ internal sealed class IkeLoadTester : IAsyncDisposable
         public long Count => Interlocked.Read(ref _count);
 
         public void Up(IkeSa ikeSa, ChildSa child) => Interlocked.Increment(ref _count);
+
+        public void Reset() => Interlocked.Exchange(ref _count, 0);
 
         public void Activate(IkeSa ikeSa, ChildSa child)
         {
