@@ -4,7 +4,7 @@ namespace IpsecFw.Host.Cli;
 
 /// <summary>
 /// The <c>ipsecfw</c> command line: <c>run</c>, <c>status</c>, <c>sas</c>, <c>reload</c>, <c>policy</c>
-/// (<c>compile</c>, <c>sign</c>, <c>keygen</c>, <c>check</c>, <c>explain</c>), <c>config check</c> and <c>demo</c>.
+/// (<c>compile</c>, <c>sign</c>, <c>keygen</c>, <c>check</c>, <c>explain</c>), <c>config check</c>, <c>demo</c> and <c>bench ike</c>.
 /// Every failure is a plain message on standard error and an exit code from <see cref="ExitCodes"/>.
 /// </summary>
 public static class IpsecFwCli
@@ -22,6 +22,7 @@ public static class IpsecFwCli
         root.Subcommands.Add(PolicyCommands.Create());
         root.Subcommands.Add(ConfigCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

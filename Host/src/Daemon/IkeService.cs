@@ -6,6 +6,7 @@ using IpsecFw.Esp.DataPath;
 using IpsecFw.Esp.Sa;
 using IpsecFw.Esp.Transport;
 using IpsecFw.Host.Configuration;
+using IpsecFw.Ike.Auth;
 using IpsecFw.Ike.Config;
 using IpsecFw.Ike.Engine;
 using IpsecFw.Ike.Sa;
@@ -208,6 +209,7 @@ public sealed class IkeService : IHostedService, IDisposable
         Engine = new IkeEngine(_transport, new SpdIkePolicy(_policy, config), installer,
             responder is null ? null : configs[responder.Name], loggers: _loggers);
         Engine.ResponderConfigSelector = ResponderConfigs(config, configs);
+        Engine.ResponderIdentityChooser = IdentityChooser(config, configs);
         Engine.Established += OnEstablished;
         Engine.Closed += OnClosed;
         _addresses.Attach(Engine, _tun!.Name);
@@ -252,6 +254,24 @@ public sealed class IkeService : IHostedService, IDisposable
         }
 
         return remote => byAddress.GetValueOrDefault(remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address);
+    }
+
+    /// <summary>At IKE_AUTH every configured peer is a candidate for the identity the initiator claims (its <c>remoteId</c>: exact, <c>*.</c> suffix, or absent for any).</summary>
+    internal static ResponderIdentityChooser IdentityChooser(HostConfig config, Dictionary<string, IkeSaConfig> configs)
+    {
+        var candidates = new List<ResponderCandidate>(config.Peers.Count);
+        foreach (PeerOptions peer in config.Peers)
+        {
+            IPAddress? address = IpPrefix.TryParseAddress(peer.Address, out IPAddress? a) ? a : null;
+            candidates.Add(peer.RemoteId switch
+            {
+                null => new ResponderCandidate(configs[peer.Name], null, null, address),
+                string p when p.StartsWith("*.", StringComparison.Ordinal) => new ResponderCandidate(configs[peer.Name], null, p[1..], address),
+                string id => new ResponderCandidate(configs[peer.Name], IdentityText.Parse(id), null, address),
+            });
+        }
+
+        return new ResponderIdentityChooser(candidates);
     }
 
     private void OpenTun(TunOptions options, IReadOnlyList<PeerOptions> peers)
@@ -329,7 +349,10 @@ public sealed class IkeService : IHostedService, IDisposable
                 return;
             }
 
-            (IkeSaConfig config, IPEndPoint remote) = _initiated[name];
+            (IkeSaConfig configured, IPEndPoint remote) = _initiated[name];
+            IkeSaConfig config = _state.Config.Peers.FirstOrDefault(p => p.Name == name) is { } peer
+                ? SpdProposedSelectors.Apply(configured, peer, _policy.Current?.Local, remote.Address)
+                : configured;
             HostLog.Initiating(_log, name, remote.ToString());
             IkeSa sa = await engine.InitiateAsync(config, transport.LocalEndPoint500, remote).WaitAsync(s_stepBound, _stop.Token).ConfigureAwait(false);
             if (sa.State == IkeSaState.Closed)

@@ -41,4 +41,7 @@ public enum AuthFailure
 
     /// <summary>The peer's ID or chain was refused by local configuration (e.g. not the expected remote identity).</summary>
     NotAllowed,
+
+    /// <summary>Responder: no configured peer accepts the identity in IDi (RFC 7296 2.15: the configuration is chosen by it).</summary>
+    NoMatchingPeer,
 }

@@ -64,6 +64,12 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
     /// </summary>
     public Func<IPEndPoint, IkeSaConfig?>? ResponderConfigSelector { get; set; }
 
+    /// <summary>
+    /// Chooses, at IKE_AUTH, the configuration answering the identity the initiator claims (RFC 7296 2.15); null keeps
+    /// the one chosen by address at IKE_SA_INIT. Called on the loop.
+    /// </summary>
+    public ResponderIdentityChooser? ResponderIdentityChooser { get; set; }
+
     /// <inheritdoc/>
     public TimeProvider Time { get; }
 
@@ -331,6 +337,13 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
     public bool TryNarrow(IkeSa sa, IReadOnlyList<TrafficSelector> tsi, IReadOnlyList<TrafficSelector> tsr,
         out IReadOnlyList<TrafficSelector> narrowedTsi, out IReadOnlyList<TrafficSelector> narrowedTsr) =>
         _policy.TryNarrow(sa, tsi, tsr, out narrowedTsi, out narrowedTsr);
+
+    /// <inheritdoc/>
+    public IkeSaConfig? ChooseResponderConfig(IkeSa sa, IdPayload initiatorId)
+    {
+        ArgumentNullException.ThrowIfNull(sa);
+        return ResponderIdentityChooser is { } chooser ? chooser.Choose(initiatorId, sa.RemoteEndPoint, sa.Config) : sa.Config;
+    }
 
     /// <inheritdoc/>
     public void OnEstablished(IkeSa sa)

@@ -1,4 +1,5 @@
 using System.Net;
+using IpsecFw.Ike.Config;
 using IpsecFw.Ike.Messages.Payloads;
 using IpsecFw.Spd.Runtime;
 
@@ -38,6 +39,14 @@ public interface IIkeSaHost
     /// </summary>
     bool TryNarrow(IkeSa sa, IReadOnlyList<TrafficSelector> tsi, IReadOnlyList<TrafficSelector> tsr,
         out IReadOnlyList<TrafficSelector> narrowedTsi, out IReadOnlyList<TrafficSelector> narrowedTsr);
+
+    /// <summary>
+    /// Responder, at IKE_AUTH before the peer's AUTH is verified: the configuration that answers the identity the
+    /// initiator claims in <paramref name="initiatorId"/> (RFC 7296 2.15 lets the responder pick its policy by IDi:
+    /// several peers behind one address, roaming peers). The SA's own configuration (chosen by address at
+    /// IKE_SA_INIT) to keep it; null when no configured peer accepts the identity (AUTHENTICATION_FAILED).
+    /// </summary>
+    IkeSaConfig? ChooseResponderConfig(IkeSa sa, IdPayload initiatorId) => sa?.Config;
 
     /// <summary>The IKE SA is authenticated.</summary>
     void OnEstablished(IkeSa sa);

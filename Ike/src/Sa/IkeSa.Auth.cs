@@ -131,6 +131,13 @@ public sealed partial class IkeSa
             return;
         }
 
+        if (!ChooseConfigByIdentity(idi))
+        {
+            RespondProtected(ExchangeType.IkeAuth, [new NotifyPayload(NotifyType.AuthenticationFailed)]);
+            Close(CloseReason!);
+            return;
+        }
+
         byte[] octets = SignedOctets.Build(_initRequest, _nonceR, Algorithms!.Prf, _keys!.SkPi, Body(idi));
         if (!Authenticate(idi, m, authPayload, octets, out PeerIdentity? identity))
         {
@@ -215,6 +222,32 @@ public sealed partial class IkeSa
         }
 
         RespondProtected(ExchangeType.IkeAuth, inner);
+    }
+
+    /// <summary>
+    /// Responder: the configuration answering the identity claimed in IDi (RFC 7296 2.15), asked of the host before the
+    /// AUTH is verified, so that the chosen peer's credentials (its PSK, its expected identity) judge it. False when no
+    /// configured peer accepts the identity (AUTHENTICATION_FAILED, <see cref="Auth.AuthFailure.NoMatchingPeer"/>).
+    /// </summary>
+    private bool ChooseConfigByIdentity(IdPayload idi)
+    {
+        IkeSaConfig? chosen = _host.ChooseResponderConfig(this, idi);
+        if (chosen is null)
+        {
+            AuthFailure = Auth.AuthFailure.NoMatchingPeer;
+            CloseReason = $"no configured peer accepts the identity {Auth.PeerIdentities.Describe(idi.IdType, idi.Data)} claimed by {RemoteEndPoint}";
+            _log.LogWarning("IKE SA {Spi:x16}: {Reason}", LocalSpi, CloseReason);
+            return false;
+        }
+
+        if (!ReferenceEquals(chosen, Config))
+        {
+            _log.LogInformation("IKE SA {Spi:x16}: peer '{Chosen}' chosen by the identity {Id} (was '{ByAddress}' by address)",
+                LocalSpi, chosen.Name, Auth.PeerIdentities.Describe(idi.IdType, idi.Data), Config.Name);
+            Config = chosen;
+        }
+
+        return true;
     }
 
     /// <summary>With a leased address, TSi is that address alone (RFC 7296 2.19); TSr as the policy narrows it.</summary>

@@ -63,8 +63,11 @@ public sealed partial class IkeSa : IDisposable
         _lastHeard = Created;
     }
 
-    /// <summary>The connection this SA belongs to.</summary>
-    public IkeSaConfig Config { get; }
+    /// <summary>
+    /// The connection this SA belongs to. A responder may change it once, at IKE_AUTH, to the configuration that the
+    /// initiator's identity selects (<see cref="IIkeSaHost.ChooseResponderConfig"/>, RFC 7296 2.15).
+    /// </summary>
+    public IkeSaConfig Config { get; private set; }
 
     /// <summary>Our role.</summary>
     public IkeRole Role { get; }

@@ -1,4 +1,5 @@
 using System.Net;
+using IpsecFw.Ike.Config;
 using IpsecFw.Ike.Messages.Payloads;
 using IpsecFw.Ike.Sa;
 using IpsecFw.Spd.Runtime;
@@ -30,6 +31,11 @@ internal sealed class LoopbackHost(FakeTimeProvider time, int seed, uint spiBase
 
     public Func<IReadOnlyList<TrafficSelector>, IReadOnlyList<TrafficSelector>, (IReadOnlyList<TrafficSelector>, IReadOnlyList<TrafficSelector>)?> Narrow { get; set; } =
         (i, r) => (i, r);
+
+    /// <summary>The responder's choice of configuration by IDi; null keeps the SA's own.</summary>
+    public Func<IkeSa, IdPayload, IkeSaConfig?>? ChooseConfig { get; set; }
+
+    public IkeSaConfig? ChooseResponderConfig(IkeSa sa, IdPayload initiatorId) => ChooseConfig is null ? sa.Config : ChooseConfig(sa, initiatorId);
 
     public void FillRandom(Span<byte> destination) => _random.NextBytes(destination);
 
