@@ -36,7 +36,7 @@ public sealed class SpdPacketFilterProcessTests
     private static readonly IPEndPoint s_peerUdp = new(IPAddress.Parse("198.18.0.2"), 4500);
     private readonly PortResolver _programs = new();
     private readonly List<(string Peer, string Program)> _requests = [];
-    private long _now = 1_000;
+    private readonly long _now = 1_000;
 
     [Fact]
     public void A_process_rule_matches_only_its_program_and_the_refusal_is_counted_as_process_denied()
