@@ -88,6 +88,8 @@ public sealed class DataPathCounters
             PacketVerdict.Malformed => "malformed",
             PacketVerdict.FragmentDropped => "fragment_dropped",
             PacketVerdict.NoPolicy => "no_policy",
+            PacketVerdict.ProcessDenied => "process_denied",
+            PacketVerdict.KeyedSaPending => "keyed_sa_pending",
             _ => "pass",
         } + (direction == EspDirection.Inbound ? "_in" : "_out");
 

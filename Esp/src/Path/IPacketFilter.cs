@@ -1,4 +1,6 @@
+using System.Net;
 using IpsecFw.Esp.Buffers;
+using IpsecFw.Esp.Sa;
 
 namespace IpsecFw.Esp.DataPath;
 
@@ -10,7 +12,7 @@ namespace IpsecFw.Esp.DataPath;
 /// connections and asks the policy.
 /// </summary>
 /// <remarks>
-/// <see cref="Inbound"/> is called only from the inbound loop's thread and <see cref="Outbound"/> only from the outbound
+/// <see cref="Inbound"/> is called only from the inbound loop's thread and <see cref="Outbound(uint, PacketBuffer)"/> only from the outbound
 /// loop's thread, so each may keep per-direction state without locks; the two run at the same time. Both are on the
 /// packet path: they must not allocate, block or throw. They may rewrite the packet in its buffer (a reassembled
 /// datagram replaces the fragment that completed it): <see cref="PacketBuffer.Offset"/> and
@@ -24,4 +26,16 @@ public interface IPacketFilter
 
     /// <summary>Judges an inner packet about to be sealed on the outbound SA <paramref name="spi"/>.</summary>
     PacketVerdict Outbound(uint spi, PacketBuffer packet);
+
+    /// <summary>
+    /// Judges an inner packet about to be sealed on <paramref name="sa"/> towards <paramref name="remote"/>, and may
+    /// steer it onto another SA with the same peer by replacing both (a CHILD_SA dedicated to one program's traffic,
+    /// per-process keying). The outbound loop calls this one; the default keeps the SA and asks
+    /// <see cref="Outbound(uint, PacketBuffer)"/>.
+    /// </summary>
+    PacketVerdict Outbound(ref EspSa sa, ref SocketAddress remote, PacketBuffer packet)
+    {
+        ArgumentNullException.ThrowIfNull(sa);
+        return Outbound(sa.Spi, packet);
+    }
 }

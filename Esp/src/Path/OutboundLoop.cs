@@ -2,8 +2,9 @@
 //
 //   1. TUN Read(batch, offset: Headroom)     inner IP packets land behind room for the ESP header and IV
 //   2. per packet: inner destination → IOutboundSaSelector → (SA, peer's UDP address)     none → drop "no_sa"
-//      → IPacketFilter.Outbound(SA's SPI, packet), when there is one: the policy and connection tracking; anything but
-//      Pass is counted by its verdict ("policy_denied_out", "conntrack_invalid_out"...) and the packet goes no further
+//      → IPacketFilter.Outbound(ref SA, ref peer, packet), when there is one: the policy and connection tracking, which
+//      may steer the packet onto a CHILD_SA dedicated to its program (same peer); anything but Pass is counted by its
+//      verdict ("policy_denied_out", "keyed_sa_pending_out"...) and the packet goes no further
 //   3. consecutive packets with the same SA, peer and inner version form a run (the order is kept)
 //   4. PacketBatch.Seal(run) in place, tunnel mode, Next Header 4 or 41: the buffer now holds the ESP packet
 //   5. bind.Send(run, peer)                  the kernel adds IP and UDP (ESP in UDP, RFC 3948)
@@ -78,16 +79,19 @@ public sealed class OutboundLoop : PacketLoop
                 continue;
             }
 
-            EspSa? sa = _selector.Select(destination, out SocketAddress? remote);
-            if (sa is null || remote is null)
+            EspSa? selected = _selector.Select(destination, out SocketAddress? selectedRemote);
+            if (selected is null || selectedRemote is null)
             {
                 _counters.CountNoSa();
                 continue;
             }
 
+            EspSa sa = selected;
+            SocketAddress remote = selectedRemote;
+
             if (_filter is not null)
             {
-                PacketVerdict verdict = _filter.Outbound(sa.Spi, p);
+                PacketVerdict verdict = _filter.Outbound(ref sa, ref remote, p);
                 if (verdict != PacketVerdict.Pass)
                 {
                     _counters.CountFilter(verdict, EspDirection.Outbound);

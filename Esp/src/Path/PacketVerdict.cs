@@ -36,4 +36,17 @@ public enum PacketVerdict : byte
 
     /// <summary><c>no_policy</c>: no policy is loaded yet; nothing passes (fail closed).</summary>
     NoPolicy,
+
+    /// <summary>
+    /// <c>process_denied</c>: a new flow refused because of its local program: a <c>process</c> rule would have
+    /// allowed it for another program (or the program could not be found), or it arrived on a CHILD_SA dedicated to
+    /// another program.
+    /// </summary>
+    ProcessDenied,
+
+    /// <summary>
+    /// <c>keyed_sa_pending</c>: the first packet of a flow that a <c>keyed</c> rule puts on a CHILD_SA of its own,
+    /// while that CHILD_SA is being negotiated; dropped (the sender retransmits), not queued.
+    /// </summary>
+    KeyedSaPending,
 }

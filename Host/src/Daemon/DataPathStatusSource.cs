@@ -1,14 +1,16 @@
 using IpsecFw.Esp;
 using IpsecFw.Esp.DataPath;
 using IpsecFw.Host.Control;
+using IpsecFw.Host.Platform;
 using IpsecFw.Spd.State;
 
 namespace IpsecFw.Host.Daemon;
 
 /// <summary>
 /// Data-path counters for <c>ipsecfw status</c> (packets each way, drops by reason, the per-packet policy's refusals by
-/// verdict and direction, e.g. <c>drops.policy_denied_in</c>; with the filter, the connection table and the
-/// reassemblers' drops).
+/// verdict and direction, e.g. <c>drops.policy_denied_in</c>, <c>drops.process_denied_in</c>; with the filter, the
+/// connection table, the look-ups of local programs by outcome (<c>process.lookups.found</c>...) and their total time,
+/// the dedicated CHILD_SAs, and the reassemblers' drops).
 /// </summary>
 public sealed class DataPathStatusSource(DataPathCounters counters, SpdPacketFilter? filter = null) : IStatusSource
 {
@@ -54,6 +56,14 @@ public sealed class DataPathStatusSource(DataPathCounters counters, SpdPacketFil
             result["conntrack.refused_full"] = table.DroppedFull;
             result["conntrack.refused_not_initial"] = table.DroppedNotInitial;
             result["conntrack.invalid"] = table.InvalidPackets;
+            foreach (SocketOwnerStatus status in Enum.GetValues<SocketOwnerStatus>())
+            {
+                result["process.lookups." + SocketOwner.StatusName(status)] = filter.ProgramLookups(status);
+            }
+
+            result["process.lookup_microseconds"] = filter.ProgramLookupMicroseconds;
+            result["process.dedicated_sas"] = filter.DedicatedSaCount;
+            result["process.dedicated_requests"] = filter.DedicatedSaRequests;
             foreach (FragmentDropReason reason in Enum.GetValues<FragmentDropReason>())
             {
                 if (reason != FragmentDropReason.None)

@@ -18,6 +18,7 @@ internal sealed class EnforcedPolicy
     private readonly long[] _allowed;
     private readonly long[] _denied;
     private readonly string[] _sourceLines;
+    private readonly Dictionary<string, Verdict> _keyed = new(StringComparer.Ordinal);
     private long _defaultDenied;
 
     public EnforcedPolicy(PolicySnapshot local, string? source)
@@ -26,7 +27,22 @@ internal sealed class EnforcedPolicy
         _allowed = new long[local.Rules.Count];
         _denied = new long[local.Rules.Count];
         _sourceLines = source?.Split('\n') ?? [];
+        foreach (int i in local.OutboundRules)
+        {
+            CompiledRule rule = local.Rules[i];
+            if (rule.Verdict.Keyed && rule.Verdict.IsAllowed && rule.Process is { } program)
+            {
+                _keyed.TryAdd(program, rule.Verdict);
+            }
+        }
     }
+
+    /// <summary>
+    /// The first <c>keyed</c> allow rule for <paramref name="program"/> among those this host enforces outbound: it
+    /// decides the new connections that arrive on a CHILD_SA dedicated to that program. Null when the policy has none
+    /// (any more).
+    /// </summary>
+    public Verdict? KeyedRule(string program) => _keyed.TryGetValue(program, out Verdict v) ? v : null;
 
     /// <summary>The snapshot specialised for this host (<see cref="PolicyState.Local"/>).</summary>
     public PolicySnapshot Local { get; }

@@ -23,4 +23,15 @@ internal static partial class EnforcementLog
         "Connection cut by policy version {Version}: {Direction} {Protocol} {Source}:{SourcePort} -> {Destination}:{DestinationPort} on SA {Spi}: {Rule}")]
     public static partial void Cut(ILogger logger, long version, string direction, string protocol, string source, int sourcePort,
         string destination, int destinationPort, string spi, string rule);
+
+    [LoggerMessage(5004, LogLevel.Warning,
+        "Policy denied {Direction} {Protocol} {Source}:{SourcePort} -> {Destination}:{DestinationPort} on SA {Spi} (peer {Peer}) for its program: local program {Program} (look-up: {Lookup}); {Why}")]
+    public static partial void ProcessDenied(ILogger logger, string direction, string protocol, string source, int sourcePort,
+        string destination, int destinationPort, string spi, string peer, string program, string lookup, string why);
+
+    [LoggerMessage(5005, LogLevel.Information, "Asking peer {Peer} for a CHILD_SA dedicated to {Program} (keyed rule {Rule})")]
+    public static partial void DedicatedRequested(ILogger logger, string peer, string program, int rule);
+
+    [LoggerMessage(5006, LogLevel.Information, "CHILD_SA {InboundSpi}/{OutboundSpi} with peer {Peer} is dedicated to {Program}")]
+    public static partial void DedicatedUp(ILogger logger, string inboundSpi, string outboundSpi, string peer, string program);
 }

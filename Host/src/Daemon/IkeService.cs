@@ -205,13 +205,14 @@ public sealed class IkeService : IHostedService, IDisposable
         _transport = Bind(() => new UdpIkeTransport(local, _bind, config.Ike.Port), "ike.port", local, config.Ike.Port);
         OpenTun(tunOptions, config.Peers);
         PeerOptions? responder = ResponderPeer(config);
-        var installer = new PolicyChildSaSink(new EspChildSaInstaller(_table, _selectors, _routes), _filter);
+        var installer = new PolicyChildSaSink(new EspChildSaInstaller(_table, _selectors, _routes), _filter, _table);
         Engine = new IkeEngine(_transport, new SpdIkePolicy(_policy, config), installer,
             responder is null ? null : configs[responder.Name], loggers: _loggers);
         Engine.ResponderConfigSelector = ResponderConfigs(config, configs);
         Engine.ResponderIdentityChooser = IdentityChooser(config, configs);
         Engine.Established += OnEstablished;
         Engine.Closed += OnClosed;
+        _filter.DedicatedSaRequester = RequestDedicatedSa;
         _addresses.Attach(Engine, _tun!.Name);
         _pool = new PacketPool(256, 2048);
         _device = new TunPacketDevice(_tun!);
@@ -371,6 +372,30 @@ public sealed class IkeService : IHostedService, IDisposable
         }
     }
 
+    /// <summary>The filter asks for a CHILD_SA dedicated to <paramref name="program"/> (a keyed rule): posted to the IKE loop.</summary>
+    private void RequestDedicatedSa(string peer, string program)
+    {
+        if (!_stopping && Engine is { } engine)
+        {
+            _ = RequestDedicatedSaAsync(engine, peer, program);
+        }
+    }
+
+    private async Task RequestDedicatedSaAsync(IkeEngine engine, string peer, string program)
+    {
+        try
+        {
+            if (!await engine.CreateDedicatedChildAsync(peer, program).ConfigureAwait(false))
+            {
+                HostLog.DedicatedSaNotStarted(_log, peer, program);
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            HostLog.InitiateFailed(_log, peer, e.Message);
+        }
+    }
+
     private void ScheduleRetry(string name)
     {
         if (_stopping || !_initiated.ContainsKey(name))
@@ -422,6 +447,7 @@ public sealed class IkeService : IHostedService, IDisposable
         _addresses.Detach();
         _tun?.Dispose();
         _tun = null;
+        _filter.DedicatedSaRequester = null;
         if (Engine is { } engine)
         {
             engine.Established -= OnEstablished;

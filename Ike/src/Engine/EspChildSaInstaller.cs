@@ -10,7 +10,8 @@ namespace IpsecFw.Ike.Engine;
 
 /// <summary>
 /// Installs negotiated CHILD_SAs in the ESP engine: inbound SA by SPI with its inner selectors (RFC 4301 5.2), outbound
-/// SA routed by the peer's selectors, both tunnel mode and, with NAT traversal, UDP-encapsulated. Removal takes them out
+/// SA routed by the peer's selectors (except a dedicated pair, <see cref="ChildSa.Dedicated"/>, which the host steers
+/// flows onto itself), both tunnel mode and, with NAT traversal, UDP-encapsulated. Removal takes them out
 /// of the tables first and disposes (zeroes) them a moment later, once no packet thread can still hold them.
 /// </summary>
 public sealed class EspChildSaInstaller(EspSaTable table, InboundSelectorTable selectors, PrefixSaSelector outbound, TimeProvider? time = null) : IChildSaSink
@@ -39,7 +40,7 @@ public sealed class EspChildSaInstaller(EspSaTable table, InboundSelectorTable s
         var local = child.LocalSelectors.SelectMany(TrafficSelectorPrefixes.ToNetworks).ToList();
         selectors.Set(child.InboundSpi, new InnerSelectors(remote, local));
         _installed[child.InboundSpi] = (inSa, outSa);
-        if (child.OutboundActive)
+        if (child.OutboundActive && !child.Dedicated)
         {
             if (child.Replaces is { } old && _installed.TryGetValue(old.InboundSpi, out var previous))
             {
@@ -55,7 +56,7 @@ public sealed class EspChildSaInstaller(EspSaTable table, InboundSelectorTable s
     public void Activate(IkeSa ikeSa, ChildSa child)
     {
         ArgumentNullException.ThrowIfNull(child);
-        if (_installed.TryGetValue(child.InboundSpi, out var pair))
+        if (!child.Dedicated && _installed.TryGetValue(child.InboundSpi, out var pair))
         {
             Route(child, pair.Out);
         }

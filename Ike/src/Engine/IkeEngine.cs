@@ -128,6 +128,15 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
         return sa;
     });
 
+    /// <summary>
+    /// Starts a dedicated CHILD_SA for <paramref name="owner"/> (a local program's path) on the established IKE SA with
+    /// the peer configured as <paramref name="peerName"/> (<see cref="IkeSa.CreateDedicatedChild"/>); false when there
+    /// is none, or it cannot start one now. The pair arrives later through the sink.
+    /// </summary>
+    public Task<bool> CreateDedicatedChildAsync(string peerName, string owner) => InvokeAsync(() =>
+        _sas.Values.Distinct().FirstOrDefault(s => s.State == IkeSaState.Established && string.Equals(s.Config.Name, peerName, StringComparison.Ordinal))
+            ?.CreateDedicatedChild(owner) ?? false);
+
     /// <summary>The SAs, read on the loop.</summary>
     public Task<IReadOnlyList<IkeSa>> SnapshotAsync() => InvokeAsync<IReadOnlyList<IkeSa>>(() => [.. _sas.Values.Distinct()]);
 

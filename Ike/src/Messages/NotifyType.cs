@@ -122,4 +122,12 @@ public enum NotifyType : ushort
 
     /// <summary>SIGNATURE_HASH_ALGORITHMS (RFC 7427).</summary>
     SignatureHashAlgorithms = 16431,
+
+    /// <summary>
+    /// IpsecFw's own status notify, from the private-use range (RFC 7296 3.10.1: 40960-65535), in a CREATE_CHILD_SA
+    /// request: the new pair is for one program's traffic (per-process keying) and must not replace the routes of the
+    /// ordinary pairs with the same selectors. A peer that does not know it ignores it (RFC 7296 3.10.1: unrecognised
+    /// status types are ignored).
+    /// </summary>
+    IpsecFwDedicatedChildSa = 40960,
 }

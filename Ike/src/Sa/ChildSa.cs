@@ -73,6 +73,16 @@ public sealed class ChildSa : IDisposable
     /// <summary>Set when this pair has been replaced by a rekey and waits for its DELETE.</summary>
     public bool Superseded { get; internal set; }
 
+    /// <summary>
+    /// A pair negotiated for one local program's traffic beside the ordinary ones (per-process keying: the initiator
+    /// sent <see cref="Messages.NotifyType.IpsecFwDedicatedChildSa"/>). It is not a route for the peer's selectors: the
+    /// host steers chosen flows onto it. A rekey keeps the mark.
+    /// </summary>
+    public bool Dedicated { get; internal set; }
+
+    /// <summary>The initiator's local label of a <see cref="Dedicated"/> pair (the program's path); null on the responder.</summary>
+    public string? Owner { get; internal set; }
+
     /// <summary>Key material for our outbound SA: encryption key then salt (RFC 4106 8.1).</summary>
     public ReadOnlySpan<byte> OutboundKey => WeInitiatedExchange ? Keys.EncryptionInitiatorToResponder : Keys.EncryptionResponderToInitiator;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using IpsecFw.Ike.Config;
 using IpsecFw.Ike.Crypto;
@@ -29,36 +30,18 @@ public sealed partial class IkeSa
         }
 
         child.RekeyStarted = _host.Time.GetUtcNow();
-        KeyExchangeMethod pfs = group ?? (KeyExchangeMethod)(Config.EspProposals[0].OfType(TransformType.KeyExchange).FirstOrDefault()?.Id ?? 0);
-        IkeKeyExchange? ke = null;
-#pragma warning disable CA2000 // Disposed by the using block below, or by the answer handler.
-        if (pfs != KeyExchangeMethod.None && !IkeKeyExchange.TryCreate(pfs, out ke))
+        byte[] oldSpi = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(oldSpi, child.InboundSpi);
+        NotifyPayload rekeySa = new(ProtocolId.Esp, NotifyType.RekeySa, oldSpi, []);
+#pragma warning disable CA2000 // Disposed by the answer handler below.
+        if (!TryBuildChildRequest(rekeySa, child, group, out KeyExchangeMethod pfs, out IkeKeyExchange? ke, out uint spi, out byte[] nonce,
+            out IReadOnlyList<Proposal> proposals, out List<IkePayload> inner))
 #pragma warning restore CA2000
         {
             child.RekeyStarted = null;
             return;
         }
 
-        uint spi = _host.AllocateChildSpi();
-        byte[] spiBytes = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(spiBytes, spi);
-        byte[] oldSpi = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(oldSpi, child.InboundSpi);
-        byte[] nonce = RandomBytes(Config.NonceLength);
-        IReadOnlyList<Proposal> proposals = [.. Config.EspProposals.Select(p => p with { Spi = spiBytes })];
-        var inner = new List<IkePayload>
-        {
-            new NotifyPayload(ProtocolId.Esp, NotifyType.RekeySa, oldSpi, []),
-            new SaPayload(proposals),
-            new NoncePayload(nonce),
-        };
-        if (ke is not null)
-        {
-            inner.Add(new KePayload(pfs, ke.PublicValue));
-        }
-
-        inner.Add(new TsPayload(true, child.LocalSelectors));
-        inner.Add(new TsPayload(false, child.RemoteSelectors));
         _log.LogInformation("IKE SA {Spi:x16}: rekeying CHILD_SA {Child}{Pfs}", LocalSpi, child, ke is null ? string.Empty : $" with PFS ({pfs})");
         SendProtectedRequest(ExchangeType.CreateChildSa, inner, "CREATE_CHILD_SA (rekey)", (_, m) =>
         {
@@ -89,13 +72,8 @@ public sealed partial class IkeSa
             return;
         }
 
-        SaPayload? sa = m.Get<SaPayload>();
-        NoncePayload? nr = m.Get<NoncePayload>();
-        TsPayload? tsi = m.Inner.OfType<TsPayload>().FirstOrDefault(t => t.Type == PayloadType.TrafficSelectorInitiator);
-        TsPayload? tsr = m.Inner.OfType<TsPayload>().FirstOrDefault(t => t.Type == PayloadType.TrafficSelectorResponder);
-        if (sa is null || nr is null || tsi is null || tsr is null || sa.Proposals.Count != 1 || sa.Proposals[0].Spi.Length != 4
-            || !ProposalSelector.IsValidChoice(sent, sa.Proposals[0]) || !EspAlgorithms.TryFrom(sa.Proposals[0], out EspAlgorithms? esp, out _)
-            || !TryPfsSecret(ke, esp.PfsGroup, m.Get<KePayload>(), out byte[] shared))
+        if (!TryReadChildResponse(ke, sent, m, out Proposal? chosen, out EspAlgorithms? esp, out NoncePayload? nr, out TsPayload? tsi,
+            out TsPayload? tsr, out byte[] shared))
         {
             _host.ReleaseChildSpi(spi);
             old.RekeyStarted = null;
@@ -103,10 +81,12 @@ public sealed partial class IkeSa
             return;
         }
 
-        ChildSa child = DeriveChild(spi, BinaryPrimitives.ReadUInt32BigEndian(sa.Proposals[0].Spi), esp, weInitiated: true, nonceI, nr.Data, shared,
+        ChildSa child = DeriveChild(spi, BinaryPrimitives.ReadUInt32BigEndian(chosen.Spi), esp, weInitiated: true, nonceI, nr.Data, shared,
             tsi.Selectors, tsr.Selectors);
         CryptographicOperations.ZeroMemory(shared);
         child.Replaces = old;
+        child.Dedicated = old.Dedicated;
+        child.Owner = old.Owner;
         _children.Add(child);
         _host.OnChildSaUp(this, child);
 
@@ -126,6 +106,135 @@ public sealed partial class IkeSa
 
         old.Superseded = true;
         DeleteChild(old, "rekeyed");
+    }
+
+    /// <summary>
+    /// Starts a new CHILD_SA pair beside the existing ones (RFC 7296 1.3.1) for one local program's traffic
+    /// (per-process keying): the selectors of the first live pair, which the peer already accepted (several pairs with
+    /// identical selectors are legal, RFC 7296 2.9), and <see cref="NotifyType.IpsecFwDedicatedChildSa"/> so that an
+    /// IpsecFw peer does not route its other traffic onto it. The pair comes up through <see cref="IIkeSaHost.OnChildSaUp"/>
+    /// with <see cref="ChildSa.Dedicated"/> set and <see cref="ChildSa.Owner"/> = <paramref name="owner"/>. False when
+    /// the IKE SA cannot start it (not established, or no pair to copy the selectors from); a request behind another
+    /// exchange waits for it.
+    /// </summary>
+    public bool CreateDedicatedChild(string owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ChildSa? template = _children.FirstOrDefault(c => !c.Superseded && !c.Dedicated) ?? _children.FirstOrDefault(c => !c.Superseded);
+        if (State != IkeSaState.Established || template is null)
+        {
+            return false;
+        }
+
+        NotifyPayload mark = new(NotifyType.IpsecFwDedicatedChildSa);
+#pragma warning disable CA2000 // Disposed by the answer handler below.
+        if (!TryBuildChildRequest(mark, template, null, out KeyExchangeMethod pfs, out IkeKeyExchange? ke, out uint spi, out byte[] nonce,
+            out IReadOnlyList<Proposal> proposals, out List<IkePayload> inner))
+#pragma warning restore CA2000
+        {
+            return false;
+        }
+
+        _log.LogInformation("IKE SA {Spi:x16}: creating a dedicated CHILD_SA for {Owner}{Pfs}", LocalSpi, owner, ke is null ? string.Empty : $" with PFS ({pfs})");
+        SendProtectedRequest(ExchangeType.CreateChildSa, inner, "CREATE_CHILD_SA (dedicated)", (_, m) =>
+        {
+            try
+            {
+                OnDedicatedChildResponse(owner, spi, nonce, proposals, ke, m!);
+            }
+            finally
+            {
+                ke?.Dispose();
+            }
+        });
+        return true;
+    }
+
+    private void OnDedicatedChildResponse(string owner, uint spi, byte[] nonceI, IReadOnlyList<Proposal> sent, IkeKeyExchange? ke, DecryptedMessage m)
+    {
+        if (m.Inner.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } error)
+        {
+            _host.ReleaseChildSpi(spi);
+            _log.LogWarning("IKE SA {Spi:x16}: peer refused the dedicated CHILD_SA for {Owner}: {Error}", LocalSpi, owner, error.NotifyType);
+            return;
+        }
+
+        if (!TryReadChildResponse(ke, sent, m, out Proposal? chosen, out EspAlgorithms? esp, out NoncePayload? nr, out TsPayload? tsi,
+            out TsPayload? tsr, out byte[] shared))
+        {
+            _host.ReleaseChildSpi(spi);
+            _log.LogWarning("IKE SA {Spi:x16}: invalid CREATE_CHILD_SA response for the dedicated CHILD_SA of {Owner}", LocalSpi, owner);
+            return;
+        }
+
+        ChildSa child = DeriveChild(spi, BinaryPrimitives.ReadUInt32BigEndian(chosen.Spi), esp, weInitiated: true, nonceI, nr.Data, shared,
+            tsi.Selectors, tsr.Selectors);
+        CryptographicOperations.ZeroMemory(shared);
+        child.Dedicated = true;
+        child.Owner = owner;
+        _children.Add(child);
+        _host.OnChildSaUp(this, child);
+        _log.LogInformation("IKE SA {Spi:x16}: dedicated CHILD_SA {Child} for {Owner} is up", LocalSpi, child, owner);
+    }
+
+    /// <summary>
+    /// The request of a CREATE_CHILD_SA for a pair (RFC 7296 1.3.1, 1.3.3): <paramref name="first"/> (REKEY_SA or our
+    /// mark), SA with a fresh inbound SPI, Ni, KE when the first ESP proposal asks for PFS, and the selectors of
+    /// <paramref name="template"/>. False when the key exchange cannot be created; the SPI is allocated only on success.
+    /// </summary>
+    private bool TryBuildChildRequest(NotifyPayload first, ChildSa template, KeyExchangeMethod? group, out KeyExchangeMethod pfs,
+        out IkeKeyExchange? ke, out uint spi, out byte[] nonce, out IReadOnlyList<Proposal> proposals, out List<IkePayload> inner)
+    {
+        pfs = group ?? (KeyExchangeMethod)(Config.EspProposals[0].OfType(TransformType.KeyExchange).FirstOrDefault()?.Id ?? 0);
+        ke = null;
+        spi = 0;
+        nonce = [];
+        proposals = [];
+        inner = [];
+#pragma warning disable CA2000 // Disposed by the caller's answer handler.
+        if (pfs != KeyExchangeMethod.None && !IkeKeyExchange.TryCreate(pfs, out ke))
+#pragma warning restore CA2000
+        {
+            return false;
+        }
+
+        spi = _host.AllocateChildSpi();
+        byte[] spiBytes = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(spiBytes, spi);
+        nonce = RandomBytes(Config.NonceLength);
+        proposals = [.. Config.EspProposals.Select(p => p with { Spi = spiBytes })];
+        inner = [first, new SaPayload(proposals), new NoncePayload(nonce)];
+        if (ke is not null)
+        {
+            inner.Add(new KePayload(pfs, ke.PublicValue));
+        }
+
+        inner.Add(new TsPayload(true, template.LocalSelectors));
+        inner.Add(new TsPayload(false, template.RemoteSelectors));
+        return true;
+    }
+
+    /// <summary>The answer to a CHILD_SA request: one valid choice among <paramref name="sent"/>, Nr, both TS and the PFS secret.</summary>
+    private bool TryReadChildResponse(IkeKeyExchange? ke, IReadOnlyList<Proposal> sent, DecryptedMessage m,
+        [NotNullWhen(true)] out Proposal? chosen, [NotNullWhen(true)] out EspAlgorithms? esp, [NotNullWhen(true)] out NoncePayload? nr,
+        [NotNullWhen(true)] out TsPayload? tsi, [NotNullWhen(true)] out TsPayload? tsr, out byte[] shared)
+    {
+        chosen = null;
+        esp = null;
+        shared = [];
+        SaPayload? sa = m.Get<SaPayload>();
+        nr = m.Get<NoncePayload>();
+        tsi = m.Inner.OfType<TsPayload>().FirstOrDefault(t => t.Type == PayloadType.TrafficSelectorInitiator);
+        tsr = m.Inner.OfType<TsPayload>().FirstOrDefault(t => t.Type == PayloadType.TrafficSelectorResponder);
+        if (sa is null || nr is null || tsi is null || tsr is null || sa.Proposals.Count != 1 || sa.Proposals[0].Spi.Length != 4
+            || !ProposalSelector.IsValidChoice(sent, sa.Proposals[0]) || !EspAlgorithms.TryFrom(sa.Proposals[0], out esp, out _)
+            || !TryPfsSecret(ke, esp.PfsGroup, m.Get<KePayload>(), out shared))
+        {
+            return false;
+        }
+
+        chosen = sa.Proposals[0];
+        return true;
     }
 
     private void RespondToCreateChild(DecryptedMessage m)
@@ -228,11 +337,18 @@ public sealed partial class IkeSa
         {
             // Make before break: inbound now, outbound once the initiator deletes the old pair.
             child.Replaces = old;
+            child.Dedicated = old.Dedicated;
+            child.Owner = old.Owner;
             child.OutboundActive = false;
             if (old.RekeyStarted is not null && _pending?.Exchange == ExchangeType.CreateChildSa)
             {
                 _collidingRekey[old] = (ni.Data, nr, child);
             }
+        }
+
+        else if (m.Inner.OfType<NotifyPayload>().Any(n => n.NotifyType == NotifyType.IpsecFwDedicatedChildSa))
+        {
+            child.Dedicated = true;
         }
 
         _children.Add(child);

@@ -45,6 +45,8 @@ public sealed partial class PolicySnapshot
         OutboundRules = outbound;
         _inbound = new RuleIndex([.. inbound.Select(i => rules[i])], groups, r => r.Source);
         _outbound = new RuleIndex([.. outbound.Select(i => rules[i])], groups, r => r.Destination);
+        InboundNeedsProgram = inbound.Any(i => rules[i].Process is not null);
+        OutboundNeedsProgram = outbound.Any(i => rules[i].Process is not null);
     }
 
     private PolicySnapshot(PolicySnapshot parent, PeerGrant self, AddressSet selfAddresses, int[] inbound, int[] outbound)
@@ -60,6 +62,8 @@ public sealed partial class PolicySnapshot
         OutboundRules = outbound;
         _inbound = new RuleIndex([.. inbound.Select(i => _rules[i])], _groups, r => r.Source);
         _outbound = new RuleIndex([.. outbound.Select(i => _rules[i])], _groups, r => r.Destination);
+        InboundNeedsProgram = inbound.Any(i => _rules[i].Process is not null);
+        OutboundNeedsProgram = outbound.Any(i => _rules[i].Process is not null);
     }
 
     /// <summary>The policy version this snapshot was compiled under (conntrack entries and SAs record it).</summary>
@@ -150,7 +154,7 @@ public sealed partial class PolicySnapshot
         Decide(_outbound, flow.Protocol, flow.DestinationPort, flow.Source, flow.Destination, peer, localProgram, inbound: false);
 
     private Verdict Decide(RuleIndex index, byte protocol, ushort port, UInt128 local, UInt128 remote, PeerGrant? peer,
-        string? localProgram, bool inbound)
+        string? localProgram, bool inbound, bool anyProgram = false)
     {
         if (peer is not null && !ReferenceEquals(peer.Owner, _groupTable))
         {
@@ -161,18 +165,18 @@ public sealed partial class PolicySnapshot
         int best;
         if (sieve is null)
         {
-            best = FirstMatch(candidates, int.MaxValue, local, remote, peer, localProgram, inbound);
+            best = FirstMatch(candidates, int.MaxValue, local, remote, peer, localProgram, inbound, anyProgram);
         }
         else
         {
             // The same first match, over the candidates whose remote side can hold the peer (RemoteRuleIndex).
-            best = FirstMatch(sieve.Any, int.MaxValue, local, remote, peer, localProgram, inbound);
-            best = FirstMatch(sieve.ByAddress(remote), best, local, remote, peer, localProgram, inbound);
+            best = FirstMatch(sieve.Any, int.MaxValue, local, remote, peer, localProgram, inbound, anyProgram);
+            best = FirstMatch(sieve.ByAddress(remote), best, local, remote, peer, localProgram, inbound, anyProgram);
             if (peer is not null && sieve.HasGroups)
             {
                 foreach (int g in peer.Groups)
                 {
-                    best = FirstMatch(sieve.ByGroup(g), best, local, remote, peer, localProgram, inbound);
+                    best = FirstMatch(sieve.ByGroup(g), best, local, remote, peer, localProgram, inbound, anyProgram);
                 }
             }
         }
@@ -182,7 +186,7 @@ public sealed partial class PolicySnapshot
 
     /// <summary>The first rule of <paramref name="list"/> before <paramref name="best"/> that matches, else <paramref name="best"/>.</summary>
     private int FirstMatch(ReadOnlySpan<int> list, int best, UInt128 local, UInt128 remote, PeerGrant? peer,
-        string? localProgram, bool inbound)
+        string? localProgram, bool inbound, bool anyProgram)
     {
         foreach (int i in list)
         {
@@ -195,7 +199,7 @@ public sealed partial class PolicySnapshot
             int localGroup = inbound ? rule.Destination : rule.Source;
             int remoteGroup = inbound ? rule.Source : rule.Destination;
             if (localGroup >= 0 && Holds(localGroup, _self, local) && Holds(remoteGroup, peer, remote)
-                && (rule.Process is null || string.Equals(rule.Process, localProgram, StringComparison.Ordinal)))
+                && (rule.Process is null || anyProgram || string.Equals(rule.Process, localProgram, StringComparison.Ordinal)))
             {
                 return i;
             }

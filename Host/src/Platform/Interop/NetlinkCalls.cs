@@ -1,0 +1,38 @@
+using System.Runtime.InteropServices;
+
+namespace IpsecFw.Host.Platform.Interop;
+
+/// <summary>The libc calls of the <c>sock_diag</c> look-up: a netlink socket, one request, one answer (<c>socket(2)</c>, <c>send(2)</c>, <c>recv(2)</c>).</summary>
+internal static partial class NetlinkCalls
+{
+    // <sys/socket.h>, <linux/netlink.h>
+    public const int AfNetlink = 16;
+    public const int SockDgram = 2;
+    public const int SockCloexec = 0x80000;
+    public const int NetlinkSockDiag = 4;
+    public const int SolSocket = 1;
+    public const int SoRcvTimeo = 20;
+    public const int SoSndTimeo = 21;
+
+    // <errno.h>
+    public const int EPerm = 1;
+    public const int ENoent = 2;
+    public const int EIntr = 4;
+    public const int EAcces = 13;
+    public const int EAgain = 11;
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    public static partial nint Send(int fd, byte[] buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    public static partial nint Recv(int fd, byte[] buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetSockOpt(int fd, int level, int name, byte[] value, uint length);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+}
