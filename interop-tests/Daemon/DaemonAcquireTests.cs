@@ -43,7 +43,7 @@ public sealed partial class DaemonAcquireTests
         Assert.Contains(net.Right.InnerSubnet, (await net.Left.Ns.MustIpAsync("route", "show", "dev", DaemonConfigs.Device)), StringComparison.Ordinal);
         Assert.Equal(0, (await right.SasAsync()).GetArrayLength());
 
-        // Three echo requests a second apart; ping waits up to 20 s for their answers.
+        // Echo requests a second apart until three answers came (ping's -w), for at most 20 s.
         ProcessResult ping = await net.Left.Ns.ExecAsync("ping",
             ["-n", "-c", "3", "-i", "1", "-w", "20", "-I", s_leftTun.ToString(), s_rightTun.ToString()], TimeSpan.FromSeconds(30));
         Assert.True(ping.ExitCode == 0, Reports(ping, left, right));
@@ -56,13 +56,14 @@ public sealed partial class DaemonAcquireTests
         IReadOnlyDictionary<string, long> datapath = await left.CountersAsync("datapath");
         string counters = $"{ping}\nacquire: {Show(acquire)}\ndatapath: {Show(datapath)}";
 
-        // One acquire; the first request waited and went out once the CHILD_SA was in; nothing dropped for want of an SA.
+        // One acquire; the first requests waited and went out once the CHILD_SA was in; no acquire drop. (drops.no_sa
+        // may rise: the TUN device's own IPv6 link-local chatter has no trap.)
         Assert.True(acquire["acquires"] == 1, Reports(counters, left, right));
         Assert.True(acquire["held"] >= 1, Reports(counters, left, right));
         Assert.True(acquire["released"] == acquire["held"], Reports(counters, left, right));
         Assert.True(acquire["drops.acquire_queue_full"] + acquire["drops.acquire_timeout"] + acquire["drops.acquire_failed"]
             + acquire["drops.acquire_backoff"] + acquire["drops.acquire_request_lost"] == 0, Reports(counters, left, right));
-        Assert.True(datapath["drops.no_sa"] == 0, Reports(counters, left, right));
+        Assert.True(datapath["packets.outbound"] >= acquire["released"], Reports(counters, left, right));
         Assert.True(answered.SetEquals([1, 2, 3]), Reports($"answered: {string.Join(',', answered)}\n{counters}", left, right));
         Assert.Contains("Acquire for peer right", left.Log, StringComparison.Ordinal);
     }

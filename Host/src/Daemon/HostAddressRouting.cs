@@ -48,7 +48,7 @@ internal sealed class HostAddressRouting(IpCommand ip, string device, int table,
         foreach (string family in _families)
         {
             leftovers += DeleteRules(family);
-            ip.Run(family, "route", "flush", "table", Table);
+            Flush(family);
         }
 
         if (leftovers > 0)
@@ -76,7 +76,7 @@ internal sealed class HostAddressRouting(IpCommand ip, string device, int table,
             try
             {
                 DeleteRules(family);
-                ip.Run(family, "route", "flush", "table", Table);
+                Flush(family);
             }
             catch (TunException e)
             {
@@ -85,6 +85,15 @@ internal sealed class HostAddressRouting(IpCommand ip, string device, int table,
         }
 
         _families.Clear();
+    }
+
+    /// <summary>Empties the table; a table that does not exist (nothing was ever routed there, or the TUN device took its routes) is empty already.</summary>
+    private void Flush(string family)
+    {
+        if (ip.Run(family, "route", "show", "table", "all").Contains(" table " + Table + " ", StringComparison.Ordinal))
+        {
+            ip.Run(family, "route", "flush", "table", Table);
+        }
     }
 
     /// <summary>Deletes this table's rule as often as it is there (a crashed daemon's, or ours); returns how many.</summary>
