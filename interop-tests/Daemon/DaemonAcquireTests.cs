@@ -64,7 +64,8 @@ public sealed partial class DaemonAcquireTests
         Assert.True(acquire["drops.acquire_queue_full"] + acquire["drops.acquire_timeout"] + acquire["drops.acquire_failed"]
             + acquire["drops.acquire_backoff"] + acquire["drops.acquire_request_lost"] == 0, Reports(counters, left, right));
         Assert.True(datapath["packets.outbound"] >= acquire["released"], Reports(counters, left, right));
-        Assert.True(answered.SetEquals([1, 2, 3]), Reports($"answered: {string.Join(',', answered)}\n{counters}", left, right));
+        // The held requests (1, 2, 3 at least) are answered; ping may have sent a fourth before the three answers came.
+        Assert.True(answered.IsSupersetOf([1, 2, 3]), Reports($"answered: {string.Join(',', answered)}\n{counters}", left, right));
         Assert.Contains("Acquire for peer right", left.Log, StringComparison.Ordinal);
     }
 
