@@ -64,6 +64,47 @@ internal static class DaemonConfigs
     }
 
     /// <summary>
+    /// Like <see cref="Write"/>, with the peer's <paramref name="startAction"/> (<c>none</c>, <c>trap</c>, <c>start</c>),
+    /// <c>protectPeerAddress</c>, the subnets (empty: the two hosts' own addresses are the selectors) and
+    /// <c>dpd.timeoutSeconds</c> given.
+    /// </summary>
+    public static (string Directory, string Json) WritePeer(TestCertificate certificate, NetnsEnd local, NetnsEnd remote, IPAddress tunAddress,
+        string startAction, string peerName, bool protectPeerAddress, IReadOnlyList<string> localSubnets, IReadOnlyList<string> remoteSubnets,
+        int dpdTimeoutSeconds = 150)
+    {
+        string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-daemon-").FullName;
+        certificate.WritePlainFiles(dir);
+        File.WriteAllText(Path.Combine(dir, "policy.pol"), Policy);
+        static string List(IReadOnlyList<string> items) => string.Join(", ", items.Select(i => $"\"{i}\""));
+        string json = $$"""
+            {
+              "identity": { "certificate": "cert.pem", "key": "key.pem" },
+              "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },
+              "ike": { "localAddress": "{{local.Underlay}}" },
+              "peers": [
+                {
+                  "name": "{{peerName}}",
+                  "address": "{{remote.Underlay}}",
+                  "remoteId": "*.example.com",
+                  "startAction": "{{startAction}}",
+                  "protectPeerAddress": {{(protectPeerAddress ? "true" : "false")}},
+                  "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ],
+                  "esp": [ "aes256gcm16" ],
+                  "localSubnets": [ {{List(localSubnets)}} ],
+                  "remoteSubnets": [ {{List(remoteSubnets)}} ],
+                  "dpd": { "intervalSeconds": {{Math.Min(30, dpdTimeoutSeconds)}}, "timeoutSeconds": {{dpdTimeoutSeconds}} }
+                }
+              ],
+              "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ "{{tunAddress}}/32" ] },
+              "policy": { "source": "policy.pol" },
+              "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },
+              "logging": { "level": "debug" }
+            }
+            """;
+        return (dir, json);
+    }
+
+    /// <summary>
     /// A telecommuter's laptop: one peer, the gateway at <paramref name="gateway"/>'s underlay address, started at once,
     /// asking for an inside address by CP, the gateway's inner /24 as the only remote subnet; a TUN device without an
     /// address of its own. <paramref name="dpdSeconds"/> is the liveness interval, <paramref name="dpdTimeoutSeconds"/>

@@ -86,6 +86,13 @@ public sealed partial class UdpBind : IDatagramBind
     /// <summary>The send buffer the kernel granted (it reports twice the usable size on Linux).</summary>
     public int SendBufferSize => _socket.SendBufferSize;
 
+    /// <summary>The firewall mark of everything this socket sends (<see cref="SocketMark"/>); 0: none.</summary>
+    public uint Mark
+    {
+        get => SocketMark.Get(_socket);
+        set => SocketMark.Set(_socket, value);
+    }
+
     /// <summary>A reusable address object large enough for any source (one per batch slot).</summary>
     public static SocketAddress CreateAddressSlot() =>
         new(AddressFamily.InterNetworkV6, SocketAddress.GetMaximumAddressSize(AddressFamily.InterNetworkV6));

@@ -20,7 +20,7 @@ internal sealed class DataPathHost : IDisposable
 
     private bool _stopped;
 
-    private DataPathHost(string name, IDatagramBind bind, IReadOnlyList<IPNetwork> own, IPacketFilter? filter)
+    private DataPathHost(string name, IDatagramBind bind, IReadOnlyList<IPNetwork> own, IPacketFilter? filter, AcquireQueue? acquires = null)
     {
         Name = name;
         Bind = bind;
@@ -29,7 +29,7 @@ internal sealed class DataPathHost : IDisposable
         App = appEnd;
         Device = new TunPacketDevice(loopEnd);
         Received = new PacketCollector(appEnd);
-        Outbound = new OutboundLoop(Device, Bind, Selector, Pool, Counters, filter: filter);
+        Outbound = new OutboundLoop(Device, Bind, Selector, Pool, Counters, filter: filter, acquires: acquires);
         Inbound = new InboundLoop(Bind, Device, Table, Selectors, Ike, Pool, Counters, filter: filter);
     }
 
@@ -69,11 +69,11 @@ internal sealed class DataPathHost : IDisposable
 
     /// <summary>Two started hosts: A owns 198.19.16.0/20 and 2001:2:a::/64, B owns 198.19.32.0/20 and 2001:2:b::/64.</summary>
     public static (DataPathHost A, DataPathHost B) Pair(IDatagramBind bindA, IPEndPoint addressA, IDatagramBind bindB, IPEndPoint addressB,
-        IPacketFilter? filterA = null, IPacketFilter? filterB = null)
+        IPacketFilter? filterA = null, IPacketFilter? filterB = null, AcquireQueue? acquiresA = null)
     {
         IPNetwork[] netA = [IPNetwork.Parse("198.19.16.0/20"), IPNetwork.Parse("2001:2:a::/64")];
         IPNetwork[] netB = [IPNetwork.Parse("198.19.32.0/20"), IPNetwork.Parse("2001:2:b::/64")];
-        var a = new DataPathHost("A", bindA, netA, filterA);
+        var a = new DataPathHost("A", bindA, netA, filterA, acquiresA);
         var b = new DataPathHost("B", bindB, netB, filterB);
         Connect(a, b, addressB, spi: 0x1000_0001);
         Connect(b, a, addressA, spi: 0x2000_0002);
@@ -83,13 +83,17 @@ internal sealed class DataPathHost : IDisposable
     }
 
     /// <summary>Two started hosts joined by an <see cref="InMemoryBind"/> pair.</summary>
-    public static (DataPathHost A, DataPathHost B) InMemoryPair(IPacketFilter? filterA = null, IPacketFilter? filterB = null)
+    public static (DataPathHost A, DataPathHost B) InMemoryPair(IPacketFilter? filterA = null, IPacketFilter? filterB = null, AcquireQueue? acquiresA = null)
     {
-        var addressA = new IPEndPoint(IPAddress.Parse("198.18.0.1"), 4500);
-        var addressB = new IPEndPoint(IPAddress.Parse("198.18.0.2"), 4500);
-        (InMemoryBind bindA, InMemoryBind bindB) = InMemoryBind.CreatePair(addressA, addressB);
-        return Pair(bindA, addressA, bindB, addressB, filterA, filterB);
+        (InMemoryBind bindA, InMemoryBind bindB) = InMemoryBind.CreatePair(AddressA, AddressB);
+        return Pair(bindA, AddressA, bindB, AddressB, filterA, filterB, acquiresA);
     }
+
+    /// <summary>A's outer address in <see cref="InMemoryPair"/>.</summary>
+    public static IPEndPoint AddressA { get; } = new(IPAddress.Parse("198.18.0.1"), 4500);
+
+    /// <summary>B's outer address in <see cref="InMemoryPair"/>.</summary>
+    public static IPEndPoint AddressB { get; } = new(IPAddress.Parse("198.18.0.2"), 4500);
 
     /// <summary>Stops both loops; true when both threads ended within <paramref name="timeout"/>.</summary>
     public bool Stop(TimeSpan timeout)

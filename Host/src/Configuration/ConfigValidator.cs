@@ -183,6 +183,15 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
             {
                 Error(at + ".requestAddress", "a peer either gets addresses from a pool (gateway side) or requests one (client side), not both");
             }
+
+            if (peer.ProtectPeerAddress && peer.Address is null)
+            {
+                Error(at + ".protectPeerAddress", "needs the peer's address (the address whose traffic goes through the tunnel)");
+            }
+            else if (peer.ProtectPeerAddress && peer.RequestAddress)
+            {
+                Error(at + ".protectPeerAddress", "not with requestAddress (the inner address comes from the gateway; the gateway's own address is not inside)");
+            }
         }
     }
 
@@ -268,6 +277,17 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         for (int k = 0; k < tun.Addresses.Count; k++)
         {
             Prefix(tun.Addresses[k], $"tun.addresses[{k}]");
+        }
+
+        // 0 and 253..255 are the kernel's unspec, default, main and local tables.
+        if (tun.RouteTable is < 1 or (>= 253 and <= 255))
+        {
+            Error("tun.routeTable", $"{tun.RouteTable} is not a table of its own (1 to 2147483647, not 253, 254 or 255)");
+        }
+
+        if (tun.Fwmark is < 1 or > uint.MaxValue)
+        {
+            Error("tun.fwmark", $"{tun.Fwmark} is out of range (1 to {uint.MaxValue})");
         }
     }
 

@@ -57,4 +57,11 @@ public sealed class PeerOptions
 
     /// <summary>A remote-access client: ask the gateway for an inner address (configuration payload).</summary>
     public bool RequestAddress { get; set; }
+
+    /// <summary>
+    /// Protect the traffic to the peer's own <see cref="Address"/> (the one IKE talks to) too: it is routed into the
+    /// TUN device by a policy-routing rule that the daemon's own IKE and ESP packets (marked <c>tun.fwmark</c>) skip, and
+    /// the two hosts' addresses join the traffic selectors.
+    /// </summary>
+    public bool ProtectPeerAddress { get; set; }
 }

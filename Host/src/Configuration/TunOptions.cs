@@ -11,4 +11,16 @@ public sealed class TunOptions
 
     /// <summary>Addresses with prefix length, e.g. <c>198.18.10.1/24</c>.</summary>
     public IReadOnlyList<string> Addresses { get; set; } = [];
+
+    /// <summary>
+    /// The routing table that holds the routes of peers with <c>protectPeerAddress</c> into the device, looked up by
+    /// an <c>ip rule</c> for every packet without <see cref="Fwmark"/>.
+    /// </summary>
+    public int RouteTable { get; set; } = DefaultRouteTable;
+
+    /// <summary>The firewall mark on the daemon's IKE and ESP sockets, whose packets skip <see cref="RouteTable"/>.</summary>
+    public long Fwmark { get; set; } = DefaultRouteTable;
+
+    /// <summary>The default of <see cref="RouteTable"/> and <see cref="Fwmark"/>.</summary>
+    public const int DefaultRouteTable = 4500;
 }

@@ -98,6 +98,8 @@ public static class DaemonHost
     private static void AddIke(IServiceCollection services)
     {
         services.AddSingleton<IkeService>();
+        services.AddSingleton(_ => new AcquireQueue());
+        services.AddSingleton<IStatusSource, AcquireStatusSource>();
         services.AddSingleton<VirtualAddresses>();
         services.AddSingleton<IStatusSource>(sp => sp.GetRequiredService<VirtualAddresses>());
         services.AddSingleton<ISaSource, IkeSaSource>();

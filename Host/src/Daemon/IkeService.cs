@@ -25,12 +25,24 @@ namespace IpsecFw.Host.Daemon;
 /// <c>peers[].remoteSubnets</c>, set with <c>ip</c>); the <see cref="IkeEngine"/> answering with the responder peer's
 /// configuration; the outbound and inbound loops on their own threads, each packet judged by the
 /// <see cref="SpdPacketFilter"/> (the policy, per packet; CHILD_SAs bind their SPIs to their peer through
-/// <see cref="PolicyChildSaSink"/>); then an IKE SA to every peer with
-/// <c>startAction</c> <c>start</c> (or <c>trap</c>, which initiates at start too for now).
+/// <see cref="PolicyChildSaSink"/>); then an IKE SA to every peer with <c>startAction</c> <c>start</c>.
 /// </para>
 /// <para>
 /// A peer this host starts is started again when its IKE SA closes and no other SA with it is left, after 1 s,
 /// then 2, 4... up to <see cref="MaxBackoff"/>; an established SA resets the delay.
+/// </para>
+/// <para>
+/// On demand (<see cref="AcquireQueue"/>): the destinations a <c>trap</c> or <c>start</c> peer's routes send into the
+/// TUN device are its traps. A packet towards them with no SA waits in the queue (a few per peer) and raises an
+/// acquire, which this service reads and answers by initiating to the peer (a <c>trap</c> peer is never initiated
+/// otherwise; a <c>start</c> peer whose SA was lost is initiated at once instead of after its back-off). The held
+/// packets are sent through <see cref="OutboundLoop.Inject"/> as soon as the CHILD_SA is installed
+/// (<see cref="AcquireChildSaSink"/>), dropped when the initiated IKE SA closes without being established, or after
+/// <see cref="AcquireQueue.HoldTimeout"/>.
+/// </para>
+/// <para>
+/// Peers with <c>protectPeerAddress</c>: their own addresses are routed into the TUN device by a rule that the
+/// daemon's own sockets, marked with <c>tun.fwmark</c>, skip (<see cref="HostAddressRouting"/>).
 /// </para>
 /// <para>
 /// Stop: DELETE to every peer (<see cref="IkeEngine.ShutdownAsync"/>), the engine loop, the two packet loops, the
@@ -58,6 +70,10 @@ public sealed class IkeService : IHostedService, IDisposable
     private readonly bool _ownsFilter;
     private readonly InboundSelectorTable _selectors = new();
     private readonly PrefixSaSelector _routes = new();
+    private readonly AcquireQueue _acquires;
+    private readonly HashSet<string> _restarted = new(StringComparer.Ordinal);
+    private HostAddressRouting? _hostRouting;
+    private Task? _acquireLoop;
     private PeerAuthenticators? _auth;
     private LinuxTun? _tun;
     private TunPacketDevice? _device;
@@ -73,11 +89,13 @@ public sealed class IkeService : IHostedService, IDisposable
     /// <summary>
     /// A service for the daemon's configuration, sharing the ESP table, the counters, the inside addresses by CP
     /// (<paramref name="addresses"/>) and the per-packet policy (<paramref name="filter"/>; one of its own when none is
-    /// given) with <c>ipsecfw status</c>.
+    /// given) and the acquire queue (<paramref name="acquires"/>; one of its own when none is given) with
+    /// <c>ipsecfw status</c>.
     /// </summary>
     public IkeService(DaemonState state, PolicyService policy, EspSaTable table, DataPathCounters counters, ILoggerFactory loggers,
-        VirtualAddresses addresses, SpdPacketFilter? filter = null)
+        VirtualAddresses addresses, SpdPacketFilter? filter = null, AcquireQueue? acquires = null)
     {
+        _acquires = acquires ?? new AcquireQueue();
         _addresses = addresses ?? throw new ArgumentNullException(nameof(addresses));
         _state = state ?? throw new ArgumentNullException(nameof(state));
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
@@ -128,6 +146,11 @@ public sealed class IkeService : IHostedService, IDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
+        if (_acquireLoop is { } acquireLoop)
+        {
+            await acquireLoop.WaitAsync(s_stepBound, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         if (_loop is { } loop)
         {
             try
@@ -203,9 +226,20 @@ public sealed class IkeService : IHostedService, IDisposable
 
         _bind = Bind(() => new UdpBind(new IPEndPoint(local, config.Ike.NatPort)), "ike.natPort", local, config.Ike.NatPort);
         _transport = Bind(() => new UdpIkeTransport(local, _bind, config.Ike.Port), "ike.port", local, config.Ike.Port);
+        List<(IPAddress Peer, IPAddress Source)> protectedPeers = ProtectedPeers(config.Peers, local);
+        if (protectedPeers.Count > 0)
+        {
+            MarkSockets((uint)tunOptions.Fwmark);
+        }
+
         OpenTun(tunOptions, config.Peers);
+        if (protectedPeers.Count > 0)
+        {
+            ProtectHostAddresses(tunOptions, protectedPeers);
+        }
+
         PeerOptions? responder = ResponderPeer(config);
-        var installer = new PolicyChildSaSink(new EspChildSaInstaller(_table, _selectors, _routes), _filter, _table);
+        var installer = new AcquireChildSaSink(new PolicyChildSaSink(new EspChildSaInstaller(_table, _selectors, _routes), _filter, _table), ReleaseHeld);
         Engine = new IkeEngine(_transport, new SpdIkePolicy(_policy, config), installer,
             responder is null ? null : configs[responder.Name], loggers: _loggers);
         Engine.ResponderConfigSelector = ResponderConfigs(config, configs);
@@ -216,7 +250,7 @@ public sealed class IkeService : IHostedService, IDisposable
         _addresses.Attach(Engine, _tun!.Name);
         _pool = new PacketPool(256, 2048);
         _device = new TunPacketDevice(_tun!);
-        _outbound = new OutboundLoop(_device, _bind, _routes, _pool, _counters, filter: _filter);
+        _outbound = new OutboundLoop(_device, _bind, _routes, _pool, _counters, filter: _filter, acquires: _acquires);
         _inbound = new InboundLoop(_bind, _device, _table, _selectors, _transport, _pool, _counters, filter: _filter);
         _transport.Start(Engine);
         _outbound.Start();
@@ -232,13 +266,162 @@ public sealed class IkeService : IHostedService, IDisposable
             if (peer.StartAction != StartAction.None && IpPrefix.TryParseAddress(peer.Address, out IPAddress? remote))
             {
                 initiated[peer.Name] = (configs[peer.Name], new IPEndPoint(remote, peer.Port));
+                if (peer.StartAction == StartAction.Start)
+                {
+                    _restarted.Add(peer.Name);
+                }
+
+                List<IPNetwork> traps = RoutedDestinations(peer);
+                if (traps.Count > 0)
+                {
+                    _acquires.AddTrap(peer.Name, traps);
+                    HostLog.Trapped(_log, peer.Name, string.Join(", ", traps));
+                }
             }
         }
 
         _initiated = initiated;
-        foreach (string name in initiated.Keys)
+        _acquireLoop = Task.Run(() => ServeAcquiresAsync(token), CancellationToken.None);
+        foreach (string name in _restarted)
         {
             _ = InitiateAsync(name, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>The destinations of <paramref name="peer"/> that the TUN device receives: its <c>remoteSubnets</c> and, with <c>protectPeerAddress</c>, its own address.</summary>
+    private static List<IPNetwork> RoutedDestinations(PeerOptions peer)
+    {
+        var list = new List<IPNetwork>();
+        foreach (string text in peer.RemoteSubnets)
+        {
+            if (IpPrefix.TryParse(text, out IpPrefix p))
+            {
+                list.Add(new IPNetwork(p.Network, p.Length));
+            }
+        }
+
+        if (peer.ProtectPeerAddress && IpPrefix.TryParseAddress(peer.Address, out IPAddress? address))
+        {
+            list.Add(new IPNetwork(address, address.GetAddressBytes().Length * 8));
+        }
+
+        return list;
+    }
+
+    /// <summary>The peers whose own address is protected, each with this host's address as the source of its route.</summary>
+    private static List<(IPAddress Peer, IPAddress Source)> ProtectedPeers(IReadOnlyList<PeerOptions> peers, IPAddress local)
+    {
+        var list = new List<(IPAddress, IPAddress)>();
+        foreach (PeerOptions peer in peers)
+        {
+            if (peer.ProtectPeerAddress && IpPrefix.TryParseAddress(peer.Address, out IPAddress? address))
+            {
+                list.Add(address.AddressFamily == local.AddressFamily ? (address, local)
+                    : throw new IkeStartException($"peers '{peer.Name}' protectPeerAddress: the peer's address {address} is not of the family of the local IKE address {local}"));
+            }
+        }
+
+        return list;
+    }
+
+    private void MarkSockets(uint mark)
+    {
+        try
+        {
+            _bind!.Mark = mark;
+            _transport!.Mark = mark;
+        }
+        catch (SocketException e)
+        {
+            throw new IkeStartException($"tun.fwmark: cannot mark the IKE and ESP sockets with {mark} (SO_MARK needs CAP_NET_ADMIN): {e.Message}", e);
+        }
+    }
+
+    private void ProtectHostAddresses(TunOptions options, List<(IPAddress Peer, IPAddress Source)> peers)
+    {
+        var routing = new HostAddressRouting(new IpCommand(), _tun!.Name, options.RouteTable, (uint)options.Fwmark, _log);
+        _hostRouting = routing;
+        try
+        {
+            routing.Install(peers);
+        }
+        catch (TunException e)
+        {
+            throw new IkeStartException($"peers[].protectPeerAddress: cannot route the peers' own addresses into '{_tun.Name}' (tun.routeTable {options.RouteTable}): {e.Message}", e);
+        }
+
+        HostLog.HostAddressesProtected(_log, string.Join(", ", peers.Select(p => p.Peer)), _tun.Name, options.RouteTable, (uint)options.Fwmark);
+    }
+
+    /// <summary>Reads the acquires raised by the data path and starts IKE with their peers.</summary>
+    private async Task ServeAcquiresAsync(CancellationToken token)
+    {
+        using var expiry = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        Task<bool> tick = expiry.WaitForNextTickAsync(token).AsTask();
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                Task<bool> request = _acquires.Requests.WaitToReadAsync(token).AsTask();
+                while (true)
+                {
+                    Task done = await Task.WhenAny(request, tick).ConfigureAwait(false);
+                    if (done == tick)
+                    {
+                        if (!await tick.ConfigureAwait(false))
+                        {
+                            return;
+                        }
+
+                        ExpireHeld();
+                        tick = expiry.WaitForNextTickAsync(token).AsTask();
+                        continue;
+                    }
+
+                    break;
+                }
+
+                if (!await request.ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                while (_acquires.Requests.TryRead(out AcquireRequest acquire))
+                {
+                    if (_initiated.ContainsKey(acquire.Peer))
+                    {
+                        HostLog.Acquire(_log, acquire.Peer);
+                        _ = InitiateAsync(acquire.Peer, TimeSpan.Zero, acquired: true);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private void ExpireHeld()
+    {
+        if (_acquires.Expire() is int n and > 0)
+        {
+            HostLog.AcquireDropped(_log, "(acquires pending too long)", n, $"no SA within {_acquires.HoldTimeout.TotalSeconds:0} s");
+        }
+    }
+
+    /// <summary>A CHILD_SA of <paramref name="peer"/> carries outbound traffic: the packets held for it go out. On the IKE loop.</summary>
+    private void ReleaseHeld(string peer)
+    {
+        if (_outbound is not { } outbound)
+        {
+            return;
+        }
+
+        int sent = _acquires.Release(peer, held => outbound.Inject(held.Span));
+        if (sent > 0)
+        {
+            HostLog.AcquireReleased(_log, peer, sent);
         }
     }
 
@@ -324,7 +507,7 @@ public sealed class IkeService : IHostedService, IDisposable
         }
     }
 
-    private async Task InitiateAsync(string name, TimeSpan delay)
+    private async Task InitiateAsync(string name, TimeSpan delay, bool acquired = false)
     {
         try
         {
@@ -345,6 +528,16 @@ public sealed class IkeService : IHostedService, IDisposable
                 lock (_attemptLock)
                 {
                     _attempts.Remove(name);
+                }
+
+                if (acquired && sas.Any(s => s.Config.Name == name && s.State == IkeSaState.Established && s.Children.Count > 0))
+                {
+                    // The SA came up between the packet's miss and this acquire: its packets need not wait any longer.
+                    await engine.InvokeAsync(() =>
+                    {
+                        ReleaseHeld(name);
+                        return 0;
+                    }).WaitAsync(s_stepBound, _stop.Token).ConfigureAwait(false);
                 }
 
                 return;
@@ -398,9 +591,9 @@ public sealed class IkeService : IHostedService, IDisposable
 
     private void ScheduleRetry(string name)
     {
-        if (_stopping || !_initiated.ContainsKey(name))
+        if (_stopping || !_restarted.Contains(name))
         {
-            return;
+            return; // a trap peer waits for its next packet
         }
 
         int attempt;
@@ -429,6 +622,11 @@ public sealed class IkeService : IHostedService, IDisposable
         // A rekeyed SA closes too once its replacement runs; the event cannot tell, so the retry looks at the SA list
         // first and does nothing while another SA with the peer is up.
         HostLog.SaClosed(_log, sa.Config.Name, reason);
+        if (sa.EstablishedAt is null && sa.Role == IkeRole.Initiator && _acquires.Fail(sa.Config.Name) is int dropped and > 0)
+        {
+            HostLog.AcquireDropped(_log, sa.Config.Name, dropped, "negotiation failed: " + reason);
+        }
+
         ScheduleRetry(sa.Config.Name);
     }
 
@@ -444,6 +642,8 @@ public sealed class IkeService : IHostedService, IDisposable
         _bind = null;
         _device?.Dispose();
         _device = null;
+        _hostRouting?.Remove();
+        _hostRouting = null;
         _addresses.Detach();
         _tun?.Dispose();
         _tun = null;

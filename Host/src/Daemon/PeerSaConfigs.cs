@@ -27,8 +27,8 @@ internal static class PeerSaConfigs
             Authenticator = authenticator,
             IkeProposals = PeerProposals.Ike(peer),
             EspProposals = PeerProposals.Esp(peer),
-            LocalTrafficSelectors = Selectors(peer.LocalSubnets, localAddress),
-            RemoteTrafficSelectors = Selectors(peer.RemoteSubnets, remote),
+            LocalTrafficSelectors = Selectors(peer.LocalSubnets, localAddress, peer.ProtectPeerAddress),
+            RemoteTrafficSelectors = Selectors(peer.RemoteSubnets, remote, peer.ProtectPeerAddress),
             DpdDelay = TimeSpan.FromSeconds(Math.Max(0, peer.Dpd.IntervalSeconds)),
             HalfOpenTimeout = TimeSpan.FromSeconds((ike ?? new IkeOptions()).HalfOpenTimeoutSeconds),
         };
@@ -59,8 +59,12 @@ internal static class PeerSaConfigs
         return tries;
     }
 
-    /// <summary>The selectors of a list of prefixes; an empty list means <paramref name="host"/> alone (or any IPv4 address without one).</summary>
-    public static IReadOnlyList<TrafficSelector> Selectors(IReadOnlyList<string> prefixes, IPAddress? host)
+    /// <summary>
+    /// The selectors of a list of prefixes; an empty list means <paramref name="host"/> alone (or any IPv4 address
+    /// without one). With <paramref name="withHost"/> (<c>protectPeerAddress</c>) the host's address is added to a
+    /// list that is not empty.
+    /// </summary>
+    public static IReadOnlyList<TrafficSelector> Selectors(IReadOnlyList<string> prefixes, IPAddress? host, bool withHost = false)
     {
         ArgumentNullException.ThrowIfNull(prefixes);
         if (prefixes.Count == 0)
@@ -68,13 +72,18 @@ internal static class PeerSaConfigs
             return host is null ? [IkeSaConfig.AnyIpv4] : [FromPrefix(new IpPrefix(host, host.GetAddressBytes().Length * 8))];
         }
 
-        var list = new List<TrafficSelector>(prefixes.Count);
+        var list = new List<TrafficSelector>(prefixes.Count + 1);
         foreach (string text in prefixes)
         {
             if (IpPrefix.TryParse(text, out IpPrefix prefix))
             {
                 list.Add(FromPrefix(prefix));
             }
+        }
+
+        if (withHost && host is not null)
+        {
+            list.Add(FromPrefix(new IpPrefix(host, host.GetAddressBytes().Length * 8)));
         }
 
         return list;

@@ -112,6 +112,21 @@ public sealed class BadConfigTests : IDisposable
             "tun.mtu: 100 is out of range (576 to 9000)"
         },
         {
+            "main routing table for the protected addresses",
+            "{ " + Policy + ", \"tun\": { \"routeTable\": 254 } }",
+            "tun.routeTable: 254 is not a table of its own (1 to 2147483647, not 253, 254 or 255)"
+        },
+        {
+            "firewall mark zero",
+            "{ " + Policy + ", \"tun\": { \"fwmark\": 0 } }",
+            "tun.fwmark: 0 is out of range (1 to 4294967295)"
+        },
+        {
+            "protected peer address without an address",
+            "{ " + Policy + ", \"peers\": [ { \"name\": \"gw\", " + PskPeer + ", \"protectPeerAddress\": true } ] }",
+            "peers[0].protectPeerAddress: needs the peer's address (the address whose traffic goes through the tunnel)"
+        },
+        {
             "half-open timeout out of range",
             "{ " + Policy + ", \"ike\": { \"halfOpenTimeoutSeconds\": 0 } }",
             "ike.halfOpenTimeoutSeconds: 0 is out of range (2 to 600)"

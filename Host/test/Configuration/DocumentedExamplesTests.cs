@@ -11,7 +11,7 @@ public sealed partial class DocumentedExamplesTests
     public static TheoryData<int> Examples => [.. Enumerable.Range(0, ReadExamples().Count)];
 
     [Fact]
-    public void There_are_four_examples() => Assert.Equal(4, ReadExamples().Count);
+    public void There_are_five_examples() => Assert.Equal(5, ReadExamples().Count);
 
     [Theory]
     [MemberData(nameof(Examples))]

@@ -45,6 +45,13 @@ public sealed class UdpIkeTransport : IIkeTransport, IIkeDatagramSink, IDisposab
     /// <summary>The port-4500 address.</summary>
     public IPEndPoint LocalEndPoint4500 { get; }
 
+    /// <summary>The firewall mark of what the port-500 socket sends (<see cref="SocketMark"/>; the port-4500 socket is the ESP bind's).</summary>
+    public uint Mark
+    {
+        get => SocketMark.Get(_socket500);
+        set => SocketMark.Set(_socket500, value);
+    }
+
     /// <summary>Send failures (counted, not thrown).</summary>
     public long SendErrors => Interlocked.Read(ref _sendErrors);
 
