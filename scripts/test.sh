@@ -54,6 +54,7 @@ APT_PACKAGES=(
     libstrongswan-extra-plugins   # curve25519 (DH group 31, Ed25519)
     iperf3                        # interop: throughput through a tunnel (later scenarios)
     nftables                      # interop: masquerade in the middle namespace of the NAT-T topology
+    rsyslog                       # interop: the central collector of intrusion-detection events (DaemonEventsTests), run by the test in its namespace, never as a service
 )
 
 CONFIGURATION=Release

@@ -25,9 +25,12 @@ internal static class DaemonConfigs
         allow *(hosts, hosts);
         """;
 
-    /// <summary>Writes the credentials and policy into a new temporary directory and returns it with the configuration text.</summary>
+    /// <summary>
+    /// Writes the credentials and policy into a new temporary directory and returns it with the configuration text;
+    /// <paramref name="events"/> is the JSON object of the <c>events</c> section, if any.
+    /// </summary>
     public static (string Directory, string Json) Write(TestCertificate certificate, NetnsEnd local, NetnsEnd remote, IPAddress tunAddress, bool initiate,
-        string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30)
+        string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? events = null)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-daemon-").FullName;
         certificate.WritePlainFiles(dir);
@@ -51,7 +54,7 @@ internal static class DaemonConfigs
               ],
               "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ "{{tunAddress}}/32" ] },
               "policy": { "source": "policy.pol" },
-              "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },
+              "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },{{(events is null ? "" : "\n  \"events\": " + events + ",")}}
               "logging": { "level": "debug" }
             }
             """;

@@ -6,6 +6,7 @@ using IpsecFw.Esp.DataPath;
 using IpsecFw.Esp.Sa;
 using IpsecFw.Esp.Transport;
 using IpsecFw.Host.Configuration;
+using IpsecFw.Host.Events;
 using IpsecFw.Ike.Config;
 using IpsecFw.Ike.Engine;
 using IpsecFw.Ike.Sa;
@@ -54,6 +55,7 @@ public sealed class IkeService : IHostedService, IDisposable
     private readonly Dictionary<string, int> _attempts = new(StringComparer.Ordinal);
     private readonly Lock _attemptLock = new();
     private readonly SpdPacketFilter _filter;
+    private readonly EventPipeline? _events;
     private readonly bool _ownsFilter;
     private readonly InboundSelectorTable _selectors = new();
     private readonly PrefixSaSelector _routes = new();
@@ -75,8 +77,9 @@ public sealed class IkeService : IHostedService, IDisposable
     /// given) with <c>ipsecfw status</c>.
     /// </summary>
     public IkeService(DaemonState state, PolicyService policy, EspSaTable table, DataPathCounters counters, ILoggerFactory loggers,
-        VirtualAddresses addresses, SpdPacketFilter? filter = null)
+        VirtualAddresses addresses, SpdPacketFilter? filter = null, EventPipeline? events = null)
     {
+        _events = events;
         _addresses = addresses ?? throw new ArgumentNullException(nameof(addresses));
         _state = state ?? throw new ArgumentNullException(nameof(state));
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
@@ -381,6 +384,13 @@ public sealed class IkeService : IHostedService, IDisposable
         // A rekeyed SA closes too once its replacement runs; the event cannot tell, so the retry looks at the SA list
         // first and does nothing while another SA with the peer is up.
         HostLog.SaClosed(_log, sa.Config.Name, reason);
+        if (sa.AuthFailure != Ike.Auth.AuthFailure.None)
+        {
+            // The peer's credentials failed, or the policy does not admit it: an intrusion-detection event.
+            _events?.RecordIkeRefusal(sa.RemoteEndPoint, sa.LocalEndPoint, inbound: sa.Role == IkeRole.Responder, sa.Config.Name,
+                EventRenderer.ReasonName(sa.AuthFailure), reason);
+        }
+
         ScheduleRetry(sa.Config.Name);
     }
 

@@ -9,7 +9,8 @@
 //   4. a new flow: the SPD decision with the grant of the SA's peer (by SPI)
 //        inbound  PolicySnapshot.DecideInbound(flow, grant)
 //        outbound PolicySnapshot.DecideOutbound(flow, grant)      (the grant of the SA the packet will go on)
-//        the deciding rule's hit counter moves; denied → "policy_denied" and a rate-limited log line
+//        the deciding rule's hit counter moves; denied → "policy_denied", an intrusion-detection event
+//        (EventPipeline.RecordDenial: a fixed-size record into a bounded ring) and a rate-limited log line
 //   5. allowed → ConnectionTable.Track                full → "conntrack_full"; a TCP packet that cannot open a
 //        connection (no SYN) → "conntrack_invalid"; other untrackable packets (ICMP errors) pass on the decision alone
 //
@@ -18,6 +19,7 @@
 using System.Globalization;
 using IpsecFw.Esp.Buffers;
 using IpsecFw.Esp.DataPath;
+using IpsecFw.Host.Events;
 using IpsecFw.Spd.Packets;
 using IpsecFw.Spd.Runtime;
 using IpsecFw.Spd.State;
@@ -50,6 +52,7 @@ public sealed partial class SpdPacketFilter : IPacketFilter, IDisposable
     private readonly FragmentReassembler _inboundFragments = new();
     private readonly FragmentReassembler _outboundFragments = new();
     private readonly PolicyService? _policy;
+    private readonly EventPipeline? _events;
     private EnforcedPolicy? _enforced;
     private long _logSecond;
     private long _logged;
@@ -60,8 +63,8 @@ public sealed partial class SpdPacketFilter : IPacketFilter, IDisposable
     /// A filter that follows <paramref name="policy"/>: it applies the running policy now and every policy installed
     /// later (<see cref="PolicyService.Installed"/>).
     /// </summary>
-    public SpdPacketFilter(PolicyService policy, ILogger<SpdPacketFilter> logger)
-        : this(logger, static () => Environment.TickCount64, DefaultConnections)
+    public SpdPacketFilter(PolicyService policy, ILogger<SpdPacketFilter> logger, EventPipeline? events = null)
+        : this(logger, static () => Environment.TickCount64, DefaultConnections, events)
     {
         ArgumentNullException.ThrowIfNull(policy);
         _policy = policy;
@@ -73,12 +76,13 @@ public sealed partial class SpdPacketFilter : IPacketFilter, IDisposable
     }
 
     /// <summary>A filter with no policy yet (nothing passes until <see cref="Apply"/>), a clock in milliseconds and a table size; for tests.</summary>
-    internal SpdPacketFilter(ILogger logger, Func<long> clock, int connections)
+    internal SpdPacketFilter(ILogger logger, Func<long> clock, int connections, EventPipeline? events = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(clock);
         _logger = logger;
         _clock = clock;
+        _events = events;
         _connections = new ConnectionTable(connections);
     }
 
@@ -182,6 +186,7 @@ public sealed partial class SpdPacketFilter : IPacketFilter, IDisposable
         enforced.CountHit(verdict);
         if (!verdict.IsAllowed)
         {
+            _events?.RecordDenial(inbound, c.Flow, spi, peer, verdict, enforced);
             LogDenial(enforced, c.Flow, spi, peer, verdict, inbound, now);
             return PacketVerdict.PolicyDenied;
         }
