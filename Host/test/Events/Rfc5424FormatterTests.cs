@@ -53,7 +53,7 @@ public sealed class Rfc5424FormatterTests
     [Fact]
     public void A_long_message_is_cut_to_the_limit_on_a_character_boundary_and_the_structured_data_stays_whole()
     {
-        string message = new string('a', 2000) + new string('é', 200); // 'é' is two octets
+        string message = new string('a', 1900) + new string('é', 200); // 'é' is two octets: the cut falls among them
         var e = new RenderedEvent(s_time, "denied", 4, message, [EventField.Of("reason", "policy_denied")]);
 
         byte[] octets = Rfc5424Formatter.Format(e, 10, "h", 1);
