@@ -55,6 +55,7 @@ APT_PACKAGES=(
     iperf3                        # interop: throughput through a tunnel (later scenarios)
     nftables                      # interop: masquerade in the middle namespace of the NAT-T topology
     nginx                         # interop: the static web server (ETag, Last-Modified, 304, HTTPS) daemons pull bundles from
+    rsyslog                       # interop: the central collector of intrusion-detection events (DaemonEventsTests), run by the test in its namespace, never as a service
 )
 
 CONFIGURATION=Release

@@ -15,6 +15,7 @@ namespace IpsecFw.InteropTests.StrongSwan;
 /// nat:   left  vl 198.18.0.1/24 --- nl 198.18.0.2/24 [nat] nr 198.18.1.1/24 --- vr 198.18.1.2/24  right
 ///        (left's default route via 198.18.0.2; nftables masquerade out of nr; right has no route back to 198.18.0.0/24)
 /// inner: left lo 198.19.1.1/32 (198.19.1.0/24), right lo 198.19.2.1/32 (198.19.2.0/24)
+/// collector (AddCollectorAsync): right vc 198.18.2.2/24 ------------ cr 198.18.2.1/24  collector
 /// </code>
 /// <see cref="DisposeAsync"/> always runs to the end: it kills, by PID, any process still inside one of these
 /// namespaces (only our tests start processes there), then deletes the namespaces by name, which destroys the veths.
@@ -67,6 +68,29 @@ public sealed class NetnsTopology : IAsyncDisposable
 
     /// <summary>Three namespaces, left — nat — right, with nftables masquerade in the middle (for NAT-T scenarios).</summary>
     public static Task<NetnsTopology> CreateNatAsync() => CreateAsync(nat: true);
+
+    /// <summary>The collector namespace joined to right (<see cref="AddCollectorAsync"/>), or null.</summary>
+    public Netns? Collector { get; private set; }
+
+    /// <summary>The collector's address, 198.18.2.1 (right is 198.18.2.2 on that link).</summary>
+    public static IPAddress CollectorAddress { get; } = IPAddress.Parse("198.18.2.1");
+
+    /// <summary>
+    /// Adds a fourth party, a log collector in a namespace of its own (<c>-c</c>), joined to right by a second veth
+    /// pair: right <c>vc</c> 198.18.2.2/24 — collector <c>cr</c> 198.18.2.1/24. Removed with the others.
+    /// </summary>
+    public async Task<Netns> AddCollectorAsync()
+    {
+        if (Collector is not null)
+        {
+            return Collector;
+        }
+
+        Netns collector = await AddAsync("c");
+        await VethAsync(Right.Ns, "vc", "198.18.2.2/24", collector, "cr", $"{CollectorAddress}/24");
+        Collector = collector;
+        return collector;
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -30,6 +30,7 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         ValidatePolicy();
         ValidateFirewall();
         ValidateControl();
+        ValidateEvents();
     }
 
     private void ValidateIdentity()
@@ -412,6 +413,76 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         if (config.Control.MaxClients is < 1 or > 64)
         {
             Error("control.maxClients", $"{config.Control.MaxClients} is out of range (1 to 64)");
+        }
+    }
+
+    private void ValidateEvents()
+    {
+        if (config.Events is not { } events)
+        {
+            return;
+        }
+
+        if (events.File is { } file)
+        {
+            string full = config.ResolvePath(file);
+            if (Directory.Exists(full))
+            {
+                Error("events.file", $"'{file}' is a directory, not a file");
+            }
+            else if (!Directory.Exists(Path.GetDirectoryName(full)))
+            {
+                Error("events.file", $"the directory of '{file}' does not exist");
+            }
+        }
+
+        if (events.MaxFileBytes is < 0 or (> 0 and < 4096))
+        {
+            Error("events.maxFileBytes", $"{events.MaxFileBytes} is out of range (0 for no limit, else at least 4096)");
+        }
+
+        Range(events.PerSourceRate, 1, 10_000, "events.perSourceRate");
+        Range(events.PerSourceBurst, 1, 100_000, "events.perSourceBurst");
+        Range(events.TotalRate, 1, 100_000, "events.totalRate");
+        if (events.QueueSize is < 64 or > 1_048_576 || (events.QueueSize & (events.QueueSize - 1)) != 0)
+        {
+            Error("events.queueSize", $"{events.QueueSize} is not a power of two from 64 to 1048576");
+        }
+
+        if (events.Hostname is { } hostname && (hostname.Length is 0 or > 255 || hostname.Any(c => c is <= ' ' or > '~')))
+        {
+            Error("events.hostname", $"'{hostname}' is not a syslog HOSTNAME (1 to 255 printable US-ASCII characters, no spaces; RFC 5424 6.2.4)");
+        }
+
+        if (events.File is null && events.Syslog.Count == 0)
+        {
+            Error("events", "give 'file', 'syslog' or both (where the events go), or leave 'events' out");
+        }
+
+        for (int i = 0; i < events.Syslog.Count; i++)
+        {
+            SyslogTargetOptions target = events.Syslog[i];
+            string at = $"events.syslog[{i}]";
+            Address(target.Address, at + ".address");
+            Port(target.Port, at + ".port");
+            if (target.Protocol is not ("udp" or "tcp"))
+            {
+                Error(at + ".protocol", $"'{target.Protocol}' is not 'udp' or 'tcp'");
+            }
+
+            if (!Events.SyslogFacility.TryParse(target.Facility, out _))
+            {
+                Error(at + ".facility", $"'{target.Facility}' is not a syslog facility ({string.Join(", ", Events.SyslogFacility.Names)})"
+                    + Suggest(target.Facility, Events.SyslogFacility.Names));
+            }
+        }
+    }
+
+    private void Range(int value, int min, int max, string at)
+    {
+        if (value < min || value > max)
+        {
+            Error(at, $"{value} is out of range ({min} to {max})");
         }
     }
 

@@ -33,6 +33,9 @@ public sealed class HostConfig
     /// <summary>The control socket.</summary>
     public ControlOptions Control { get; set; } = new();
 
+    /// <summary>Intrusion-detection events (absent: none are recorded).</summary>
+    public EventsOptions? Events { get; set; }
+
     /// <summary>Logging.</summary>
     public LoggingOptions Logging { get; set; } = new();
 

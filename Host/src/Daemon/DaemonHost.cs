@@ -3,6 +3,7 @@ using IpsecFw.Esp.DataPath;
 using IpsecFw.Esp.Sa;
 using IpsecFw.Host.Configuration;
 using IpsecFw.Host.Control;
+using IpsecFw.Host.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -65,6 +66,12 @@ public static class DaemonHost
         }
         services.AddSingleton(_ => new EspSaTable());
         services.AddSingleton<DataPathCounters>();
+        services.AddSingleton<EventPipeline>();
+        if (config.Events is not null)
+        {
+            services.AddSingleton<IStatusSource>(sp => sp.GetRequiredService<EventPipeline>());
+        }
+
         services.AddSingleton<SpdPacketFilter>();
         services.AddSingleton<IStatusSource, EspStatusSource>();
         services.AddSingleton<IStatusSource, DataPathStatusSource>();
@@ -78,6 +85,9 @@ public static class DaemonHost
         configureServices?.Invoke(services);
         services.TryAddSingleton<ISaSource, EmptySaSource>();
         services.AddHostedService<PolicyHostedService>();
+
+        // Before IKE and the data path, so that it stops after them and writes their last events.
+        services.AddHostedService(sp => sp.GetRequiredService<EventPipeline>());
         FirewallServices.AddHostedService(services);
         services.AddHostedService<SignalService>();
         if (OperatingSystem.IsLinux() && config.Peers.Count > 0)

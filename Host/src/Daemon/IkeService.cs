@@ -7,6 +7,7 @@ using IpsecFw.Esp.Sa;
 using IpsecFw.Esp.Transport;
 using IpsecFw.Host.Configuration;
 using IpsecFw.Ike.Auth;
+using IpsecFw.Host.Events;
 using IpsecFw.Ike.Config;
 using IpsecFw.Ike.Engine;
 using IpsecFw.Ike.Sa;
@@ -67,6 +68,7 @@ public sealed class IkeService : IHostedService, IDisposable
     private readonly Dictionary<string, int> _attempts = new(StringComparer.Ordinal);
     private readonly Lock _attemptLock = new();
     private readonly SpdPacketFilter _filter;
+    private readonly EventPipeline? _events;
     private readonly bool _ownsFilter;
     private readonly InboundSelectorTable _selectors = new();
     private readonly PrefixSaSelector _routes = new();
@@ -93,9 +95,10 @@ public sealed class IkeService : IHostedService, IDisposable
     /// <c>ipsecfw status</c>.
     /// </summary>
     public IkeService(DaemonState state, PolicyService policy, EspSaTable table, DataPathCounters counters, ILoggerFactory loggers,
-        VirtualAddresses addresses, SpdPacketFilter? filter = null, AcquireQueue? acquires = null)
+        VirtualAddresses addresses, SpdPacketFilter? filter = null, AcquireQueue? acquires = null, EventPipeline? events = null)
     {
         _acquires = acquires ?? new AcquireQueue();
+        _events = events;
         _addresses = addresses ?? throw new ArgumentNullException(nameof(addresses));
         _state = state ?? throw new ArgumentNullException(nameof(state));
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
@@ -625,6 +628,13 @@ public sealed class IkeService : IHostedService, IDisposable
         if (sa.EstablishedAt is null && sa.Role == IkeRole.Initiator && _acquires.Fail(sa.Config.Name) is int dropped and > 0)
         {
             HostLog.AcquireDropped(_log, sa.Config.Name, dropped, "negotiation failed: " + reason);
+        }
+
+        if (sa.AuthFailure != Ike.Auth.AuthFailure.None)
+        {
+            // The peer's credentials failed, or the policy does not admit it: an intrusion-detection event.
+            _events?.RecordIkeRefusal(sa.RemoteEndPoint, sa.LocalEndPoint, inbound: sa.Role == IkeRole.Responder, sa.Config.Name,
+                EventRenderer.ReasonName(sa.AuthFailure), reason);
         }
 
         ScheduleRetry(sa.Config.Name);

@@ -7,10 +7,10 @@ namespace IpsecFw.Host.Daemon;
 
 /// <summary>
 /// SIGHUP and <c>reload</c>: reads the configuration file again (a file with errors is refused and the running
-/// configuration stays), then reloads the policy (<see cref="PolicyService.Load"/>, which keeps the last good policy
+/// configuration stays) and reopens the intrusion-detection events file (logrotate), then reloads the policy (<see cref="PolicyService.Load"/>, which keeps the last good policy
 /// on failure). Settings read only at start (the control socket) are reported as needing a restart. Serialised.
 /// </summary>
-public sealed class Reloader(DaemonState state, PolicyService policy, ILogger<Reloader> logger) : IDisposable
+public sealed class Reloader(DaemonState state, PolicyService policy, ILogger<Reloader> logger, Events.EventPipeline? events = null) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -21,6 +21,7 @@ public sealed class Reloader(DaemonState state, PolicyService policy, ILogger<Re
         try
         {
             HostLog.ReloadRequested(logger, trigger);
+            events?.Reopen();
             ConfigLoadResult loaded = ConfigLoader.Load(state.ConfigPath);
             string? configError = null;
             if (loaded.Succeeded)
@@ -81,6 +82,11 @@ public sealed class Reloader(DaemonState state, PolicyService policy, ILogger<Re
         if (Json(running.Firewall) != Json(loaded.Firewall))
         {
             yield return "firewall";
+        }
+
+        if (Json(running.Events) != Json(loaded.Events))
+        {
+            yield return "events";
         }
 
         if (Json(running.Identity) != Json(loaded.Identity) || Json(running.Trust) != Json(loaded.Trust))

@@ -14,7 +14,8 @@
 //        inbound  PolicySnapshot.DecideInbound(flow, grant, program)
 //        outbound PolicySnapshot.DecideOutbound(flow, grant, program)   (the grant of the SA the packet will go on)
 //        the deciding rule's hit counter moves; denied → "process_denied" when the program is why
-//        (PolicySnapshot.ProcessRuleFor), else "policy_denied", and a rate-limited log line
+//        (PolicySnapshot.ProcessRuleFor), else "policy_denied"; both an intrusion-detection event
+//        (EventPipeline.RecordDenial: a fixed-size record into a bounded ring) and a rate-limited log line
 //   6. outbound allowed: a keyed verdict goes on the (peer, program) dedicated SA, or asks IKE for one and is dropped
 //        "keyed_sa_pending" (no queue: the sender retransmits); else a program with an affinity to the remote host
 //        follows it onto its dedicated SA. Inbound allowed on a dedicated SA: the (remote, program) affinity is kept.
@@ -30,6 +31,7 @@ using IpsecFw.Esp.Buffers;
 using IpsecFw.Esp.DataPath;
 using IpsecFw.Esp.Sa;
 using IpsecFw.Host.Platform;
+using IpsecFw.Host.Events;
 using IpsecFw.Spd.Packets;
 using IpsecFw.Spd.Runtime;
 using IpsecFw.Spd.State;
@@ -63,6 +65,7 @@ public sealed partial class SpdPacketFilter : IPacketFilter, IDisposable
     private readonly FragmentReassembler _outboundFragments = new();
     private readonly PolicyService? _policy;
     private readonly LinuxSocketOwnerResolver? _ownedResolver;
+    private readonly EventPipeline? _events;
     private EnforcedPolicy? _enforced;
     private long _logSecond;
     private long _logged;
@@ -73,8 +76,8 @@ public sealed partial class SpdPacketFilter : IPacketFilter, IDisposable
     /// A filter that follows <paramref name="policy"/>: it applies the running policy now and every policy installed
     /// later (<see cref="PolicyService.Installed"/>).
     /// </summary>
-    public SpdPacketFilter(PolicyService policy, ILogger<SpdPacketFilter> logger)
-        : this(logger, static () => Environment.TickCount64, DefaultConnections)
+    public SpdPacketFilter(PolicyService policy, ILogger<SpdPacketFilter> logger, EventPipeline? events = null)
+        : this(logger, static () => Environment.TickCount64, DefaultConnections, events)
     {
         ArgumentNullException.ThrowIfNull(policy);
         _policy = policy;
@@ -86,12 +89,13 @@ public sealed partial class SpdPacketFilter : IPacketFilter, IDisposable
     }
 
     /// <summary>A filter with no policy yet (nothing passes until <see cref="Apply"/>), a clock in milliseconds and a table size; for tests.</summary>
-    internal SpdPacketFilter(ILogger logger, Func<long> clock, int connections)
+    internal SpdPacketFilter(ILogger logger, Func<long> clock, int connections, EventPipeline? events = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(clock);
         _logger = logger;
         _clock = clock;
+        _events = events;
         _connections = new ConnectionTable(connections);
         if (OperatingSystem.IsLinux())
         {
@@ -257,11 +261,13 @@ public sealed partial class SpdPacketFilter : IPacketFilter, IDisposable
             {
                 if (needsProgram && enforced.Local.ProcessRuleFor(c.Flow, grant, program, inbound) is { } wanted)
                 {
+                    _events?.RecordDenial(inbound, c.Flow, spi, peer, verdict, enforced);
                     LogProcessDenial(c.Flow, spi, peer, owner, inbound, now,
                         $"rule {wanted.Index} (line {wanted.Line}) is for {wanted.Process}; {enforced.Describe(verdict)} decides");
                     return PacketVerdict.ProcessDenied;
                 }
 
+                _events?.RecordDenial(inbound, c.Flow, spi, peer, verdict, enforced);
                 LogDenial(enforced, c.Flow, spi, peer, verdict, inbound, now);
                 return PacketVerdict.PolicyDenied;
             }

@@ -67,6 +67,41 @@ public sealed class BadConfigTests : IDisposable
             "tun.name: 'tun\"0' cannot be written into the nftables ruleset (use letters, digits, '_', '.' or '-'), or set firewall.nftables to false"
         },
         {
+            "events syslog facility misspelt",
+            "{ " + Policy + ", \"events\": { \"syslog\": [ { \"address\": \"198.18.0.9\", \"facility\": \"local9\" } ] } }",
+            "events.syslog[0].facility: 'local9' is not a syslog facility (kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, ntp, audit, alert, clock, local0, local1, local2, local3, local4, local5, local6, local7); did you mean 'local0'?"
+        },
+        {
+            "events syslog protocol",
+            "{ " + Policy + ", \"events\": { \"syslog\": [ { \"address\": \"198.18.0.9\" }, { \"address\": \"198.18.0.9\", \"protocol\": \"tls\" } ] } }",
+            "events.syslog[1].protocol: 'tls' is not 'udp' or 'tcp'"
+        },
+        {
+            "events syslog address",
+            "{ " + Policy + ", \"events\": { \"syslog\": [ { \"address\": \"collector\", \"protocol\": \"tcp\" } ] } }",
+            "events.syslog[0].address: 'collector' is not an IP address"
+        },
+        {
+            "events without a destination",
+            "{ " + Policy + ", \"events\": { \"perSourceRate\": 5 } }",
+            "events: give 'file', 'syslog' or both (where the events go), or leave 'events' out"
+        },
+        {
+            "events queue not a power of two",
+            "{ " + Policy + ", \"events\": { \"file\": \"e.jsonl\", \"queueSize\": 1000 } }",
+            "events.queueSize: 1000 is not a power of two from 64 to 1048576"
+        },
+        {
+            "events file in a missing directory",
+            "{ " + Policy + ", \"events\": { \"file\": \"no/such/dir/e.jsonl\" } }",
+            "events.file: the directory of 'no/such/dir/e.jsonl' does not exist"
+        },
+        {
+            "events syslog address missing",
+            "{ " + Policy + ", \"events\": { \"syslog\": [ { \"port\": 514 } ] } }",
+            "events.syslog[0].address: required key is missing"
+        },
+        {
             "bad prefix",
             "{ " + Policy + ", \"tun\": { \"addresses\": [ \"198.18.0.1/33\" ] } }",
             "tun.addresses[0]: '198.18.0.1/33' is not a prefix (ADDRESS/LENGTH)"

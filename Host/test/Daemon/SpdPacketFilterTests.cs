@@ -269,7 +269,11 @@ public sealed class SpdPacketFilterTests
     public void Judging_packets_allocates_nothing_once_warm()
     {
         // Denials are logged (that allocates, at most MaxDenialLogsPerSecond a second): measured here with logging off.
-        var filter = new SpdPacketFilter(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, () => _now, 4096);
+        // Each denial is also an intrusion-detection event copied into the pipeline's ring (64 slots: it fills up
+        // during the warm-up, so both the write and the counted drop of a full ring are measured).
+        using var events = new IpsecFw.Host.Events.EventPipeline(new IpsecFw.Host.Configuration.EventsOptions { QueueSize = 64 }, "/",
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, []);
+        var filter = new SpdPacketFilter(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, () => _now, 4096, events);
         filter.Apply(Specialize(Compile(Figure1.Source, 1), Identity("host1.example.com"), s_host1), Figure1.Source);
         filter.AddSa(MailGwIn, MailGwOut, "mailgw", Identity("mail-gw.example.com"));
         filter.AddSa(AnonIn, AnonOut, "anon", null);
@@ -302,6 +306,8 @@ public sealed class SpdPacketFilterTests
         Assert.Equal(PacketVerdict.Pass, filter.Inbound(MailGwIn, ack));
         Assert.Equal(2000, filter.RuleHits()[2].Allowed);
         Assert.Equal(2000, filter.RuleHits()[^1].Denied);
+        IReadOnlyDictionary<string, long> counters = events.ReadCounters();
+        Assert.Equal((2000L, 2000L - 64L), (counters["recorded"], counters["dropped_queue_full"]));
     }
 
     [Fact]
