@@ -90,6 +90,7 @@ public sealed class DaemonHostileSetupTests
 
         IReadOnlyDictionary<string, long> ike = await right.CountersAsync("ike");
         Dictionary<string, long> kernelAfter = await SnmpAsync(net.Right.Ns);
+        IReadOnlyDictionary<string, long> status = await right.CountersAsync("kernel");
         long kernel = kernelAfter["Udp.RcvbufErrors"] - kernelBefore["Udp.RcvbufErrors"];
         string snmp = string.Join(", ", kernelAfter.Where(kv => kv.Value != kernelBefore.GetValueOrDefault(kv.Key) && !kv.Key.Contains("Forw", StringComparison.Ordinal))
             .Select(kv => $"{kv.Key}+{kv.Value - kernelBefore.GetValueOrDefault(kv.Key)}"));
@@ -99,6 +100,7 @@ public sealed class DaemonHostileSetupTests
             Invariant($"the daemon's IKE engine saw {seen} (queue full {ike["drops.queue_full"]}), the kernel dropped {kernel} (UDP RcvbufErrors); "),
             Invariant($"cookies sent {ike["cookies_sent"]}, half-open {ike["half_open"]}; real peer connected {toConnect.TotalSeconds:F1} s after its start "),
             Invariant($"({(duringFlood ? "during" : "after")} the flood); RSS idle {idle / 1024} MiB, peak {peak / 1024} MiB\nkernel (right): {snmp}\n"),
+            "ipsecfw status kernel: " + string.Join(", ", status.Select(kv => $"{kv.Key}={kv.Value}")) + "\n",
             string.Join(", ", ike.Select(kv => $"{kv.Key}={kv.Value}")));
         TestContext.Current.TestOutputHelper?.WriteLine(figures);
         Assert.True(ike["cookies_sent"] > 0, figures);
@@ -107,6 +109,11 @@ public sealed class DaemonHostileSetupTests
         Assert.True(seen + kernel >= sent.Sent * 95 / 100, figures);
         Assert.True(ike["cookies_sent"] + ike["drops.half_open_limit"] + 100 >= ike["received"] - ike["drops.malformed"], figures);
         Assert.True(peak - idle < RssBoundKib, figures);
+        // The kernel's drops are in `ipsecfw status`: the daemon's own sockets and the namespace's UDP errors, read after
+        // /proc/net/snmp was (so at least as large).
+        Assert.True(status.ContainsKey("udp500.drops") && status.ContainsKey("udp4500.drops"), figures);
+        Assert.True(status["udp.rcvbuf_errors"] >= kernelAfter["Udp.RcvbufErrors"], figures);
+        Assert.True(status["udp500.drops"] <= status["udp.rcvbuf_errors"] + status.GetValueOrDefault("udp.in_errors"), figures);
     }
 
     [Fact]
