@@ -68,14 +68,15 @@ public sealed class IkeEngineTests
     {
         var link = new EngineLink();
         using var left = new IkeEngine(link.TransportFor(Left), new ConfiguredSelectorPolicy(), new CountingSink(), null);
-        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k"),
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k") with { HalfOpenTimeout = TimeSpan.FromMinutes(10) },
             cookieThreshold: 10, maxHalfOpen: 100);
         link.Own(Left, left);
         link.Own(Right, right);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         Task loops = Task.WhenAll(left.RunAsync(stop.Token), right.RunAsync(stop.Token));
 
-        // 300 IKE_SA_INIT requests from spoofed sources 198.18.100.0-198.18.101.43 (their answers go nowhere).
+        // 300 IKE_SA_INIT requests from spoofed sources 198.18.100.0-198.18.101.43 (their answers go nowhere). The
+        // half-open SAs must outlive the flood (a key pair each: over 30 s on a loaded machine), or expiries let more in.
         var spoofer = new LoopbackHost(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), 9, 1);
         for (int i = 0; i < 300; i++)
         {
@@ -103,7 +104,7 @@ public sealed class IkeEngineTests
     {
         var link = new EngineLink { Screening = true };
         using var left = new IkeEngine(link.TransportFor(Left), new ConfiguredSelectorPolicy(), new CountingSink(), null);
-        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k"),
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k") with { HalfOpenTimeout = TimeSpan.FromMinutes(10) },
             cookieThreshold: 10, maxHalfOpen: 100);
         link.Own(Left, left);
         link.Own(Right, right);
