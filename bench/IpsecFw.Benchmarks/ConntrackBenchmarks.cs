@@ -42,7 +42,7 @@ public class ConntrackBenchmarks
         }
 
         _hitReply = Reverse(_hit);
-        _miss = FlowKey.Create(SpdFixtures.Self, IPAddress.Parse("198.19.255.254"), IpProtocol.Tcp, 9, 443);
+        _miss = FlowKey.Create(SpdFixtures.Self, IPAddress.Parse("198.19.255.253"), IpProtocol.Tcp, 9, 443);
         Fixtures.Check(_table.Update(_hit, TcpFlags.Ack, 1, out ConnectionInfo info) == ConntrackResult.Original
             && info.State == ConnectionState.TcpEstablished, "the flow is established");
     }

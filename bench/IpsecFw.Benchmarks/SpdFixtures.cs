@@ -9,7 +9,10 @@ namespace IpsecFw.Benchmarks;
 /// <summary>How the generated policy's rules share services.</summary>
 public enum RuleShape
 {
-    /// <summary>Rule i is <c>allow tcp/(i+1)(g_i, me)</c>: every rule has a port of its own (the index finds one candidate).</summary>
+    /// <summary>
+    /// Rule i is <c>allow tcp/(i mod 65535 + 1)(g_i, me)</c>: every rule has a port of its own up to 65,535 rules (the
+    /// index finds one candidate), two per port beyond.
+    /// </summary>
     DistinctPorts,
 
     /// <summary>Every rule is <c>allow tcp/443(g_i, me)</c>: first match must walk all of them (the worst case).</summary>
@@ -19,11 +22,12 @@ public enum RuleShape
 /// <summary>Generated policies for the SPD benchmarks: one x509 group for the host itself, one /32 address group per rule.</summary>
 internal static class SpdFixtures
 {
-    public static readonly IPAddress Self = IPAddress.Parse("198.19.0.1");
+    public static readonly IPAddress Self = IPAddress.Parse("198.19.255.254");
 
     public static readonly PeerIdentity SelfIdentity = new() { CommonName = "srv.example.com", DnsNames = ["srv.example.com"] };
 
-    public static IPAddress PeerAddress(int i) => new([198, 18, (byte)(i >> 8), (byte)i]);
+    // 198.18.0.0 + i: room for 131,070 peers in 198.18.0.0/15 below Self.
+    public static IPAddress PeerAddress(int i) => new([198, (byte)(18 + (i >> 16)), (byte)(i >> 8), (byte)i]);
 
     public static string Source(int rules, RuleShape shape)
     {
@@ -35,12 +39,15 @@ internal static class SpdFixtures
 
         for (int i = 0; i < rules; i++)
         {
-            int port = shape == RuleShape.DistinctPorts ? i + 1 : 443;
+            int port = shape == RuleShape.DistinctPorts ? DistinctPort(i) : 443;
             sb.Append(CultureInfo.InvariantCulture, $"allow tcp/{port}(g{i}, me);\n");
         }
 
         return sb.ToString();
     }
+
+    /// <summary>The port of rule <paramref name="i"/> in <see cref="RuleShape.DistinctPorts"/>.</summary>
+    public static ushort DistinctPort(int i) => (ushort)(i % 65_535 + 1);
 
     public static PolicySnapshot Compile(string source)
     {

@@ -177,46 +177,65 @@ internal sealed partial class PolicyBinder
 
     private void WarnShadowed(List<CompiledRule> rules)
     {
-        // Only an earlier rule whose service covers the later rule's first service entry can shadow it, and such a
-        // rule matches that entry's protocol and first port: the protocol/port index gives exactly those candidates,
-        // so a policy of rules on distinct services is checked in about linear time rather than all pairs.
+        // An earlier rule can shadow a later one only if it covers the later rule's service, source and destination.
+        // Three indices each give a superset of the earlier rules that could: by service (the rules matching the later
+        // rule's first service entry's protocol and first port), by source group and by destination group
+        // (ShadowCandidates). The smallest of the three is walked, so a policy of thousands of rules on one service,
+        // or from one source, is still checked in about linear time rather than all pairs.
         var index = new RuleIndex(rules);
+        var bySource = new ShadowCandidates(rules, _groupList, r => r.Source);
+        var byDestination = new ShadowCandidates(rules, _groupList, r => r.Destination);
         for (int j = 1; j < rules.Count; j++)
         {
-            if (rules[j].Service.Length == 0)
+            CompiledRule later = rules[j];
+            if (later.Service.Length == 0)
             {
                 continue;
             }
 
-            ServicePort first = rules[j].Service[0];
-            int shadowing = -1;
-            if (first.AnyProtocol)
+            ServicePort first = later.Service[0];
+            ReadOnlySpan<int> service = first.AnyProtocol ? default : index.Candidates(first.Protocol, first.FirstPort);
+            int serviceCount = first.AnyProtocol ? j : ShadowCandidates.Below(service, j);
+            bySource.TryGet(later.Source, _groupList, j, out int[][] sourceLists, out int sourceCount);
+            byDestination.TryGet(later.Destination, _groupList, j, out int[][] destinationLists, out int destinationCount);
+
+            int shadowing = int.MaxValue;
+            if (serviceCount <= sourceCount && serviceCount <= destinationCount)
             {
-                for (int i = 0; i < j && shadowing < 0; i++)
+                for (int i = 0; i < j && shadowing == int.MaxValue; i++)
                 {
-                    shadowing = Covers(rules[i], rules[j]) ? i : -1;
+                    int candidate = first.AnyProtocol ? i : i < service.Length ? service[i] : j;
+                    if (candidate >= j)
+                    {
+                        break;
+                    }
+
+                    shadowing = Covers(rules[candidate], later) ? candidate : int.MaxValue;
                 }
             }
             else
             {
-                foreach (int i in index.Candidates(first.Protocol, first.FirstPort))
+                foreach (int[] list in sourceCount <= destinationCount ? sourceLists : destinationLists)
                 {
-                    if (i >= j)
+                    foreach (int i in list)
                     {
-                        break;
-                    }
+                        if (i >= j || i >= shadowing)
+                        {
+                            break;
+                        }
 
-                    if (Covers(rules[i], rules[j]))
-                    {
-                        shadowing = i;
-                        break;
+                        if (Covers(rules[i], later))
+                        {
+                            shadowing = i;
+                            break;
+                        }
                     }
                 }
             }
 
-            if (shadowing >= 0)
+            if (shadowing != int.MaxValue)
             {
-                _diagnostics.Warning(rules[j].Span,
+                _diagnostics.Warning(later.Span,
                     $"rule can never match: the rule on line {rules[shadowing].Line} already matches everything it does");
             }
         }

@@ -13,7 +13,20 @@ public sealed class PeerGrant
     {
         Owner = owner;
         _bits = bits;
+        var groups = new List<int>();
+        for (int w = 0; w < bits.Length; w++)
+        {
+            for (ulong b = bits[w]; b != 0; b &= b - 1)
+            {
+                groups.Add((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(b));
+            }
+        }
+
+        Groups = [.. groups];
     }
+
+    /// <summary>The indices of the groups the identity satisfies, ascending.</summary>
+    internal int[] Groups { get; }
 
     internal object Owner { get; }
 

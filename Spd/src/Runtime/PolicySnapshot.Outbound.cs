@@ -27,8 +27,52 @@ public sealed partial class PolicySnapshot
     /// </summary>
     public OutboundDecision DecideOutboundAction(in FlowKey flow, string? localProgram = null)
     {
-        foreach (int i in _outbound.Candidates(flow.Protocol, flow.DestinationPort))
+        ReadOnlySpan<int> candidates = _outbound.Candidates(flow.Protocol, flow.DestinationPort, out RemoteRuleIndex? sieve);
+        int best;
+        if (sieve is null)
         {
+            best = FirstOutboundAction(candidates, int.MaxValue, flow, localProgram);
+        }
+        else
+        {
+            // The same walk over the candidates that can decide here (RemoteRuleIndex): a remote side of *, an address
+            // group holding the destination, or an x509 group.
+            best = FirstOutboundAction(sieve.Any, int.MaxValue, flow, localProgram);
+            best = FirstOutboundAction(sieve.ByAddress(flow.Destination), best, flow, localProgram);
+            best = FirstOutboundAction(sieve.WithIdentities, best, flow, localProgram);
+        }
+
+        if (best == int.MaxValue)
+        {
+            return new OutboundDecision(OutboundAction.Discard, DefaultVerdict, -1, default, default);
+        }
+
+        CompiledRule rule = _rules[best];
+        int remote = rule.Destination;
+        if (remote < 0 || _groups[remote].Addresses.Contains(flow.Destination))
+        {
+            return rule.Action == RuleAction.Allow
+                ? new OutboundDecision(OutboundAction.Bypass, rule.Verdict, -1, default, default)
+                : new OutboundDecision(OutboundAction.Discard, rule.Verdict, -1, default, default);
+        }
+
+        (TrafficSelectorRange local, TrafficSelectorRange peer) = ProposalFor(rule, flow);
+        return new OutboundDecision(OutboundAction.Protect, rule.Verdict, remote, local, peer);
+    }
+
+    /// <summary>
+    /// The first rule of <paramref name="list"/> before <paramref name="best"/> that decides the outbound action (see
+    /// <see cref="DecideOutboundAction"/>), else <paramref name="best"/>.
+    /// </summary>
+    private int FirstOutboundAction(ReadOnlySpan<int> list, int best, in FlowKey flow, string? localProgram)
+    {
+        foreach (int i in list)
+        {
+            if (i >= best)
+            {
+                break;
+            }
+
             CompiledRule rule = _rules[i];
             if (rule.Source < 0 || !Holds(rule.Source, _self, flow.Source)
                 || (rule.Process is not null && !string.Equals(rule.Process, localProgram, StringComparison.Ordinal)))
@@ -37,21 +81,14 @@ public sealed partial class PolicySnapshot
             }
 
             int remote = rule.Destination;
-            if (remote < 0 || _groups[remote].Addresses.Contains(flow.Destination))
+            if (remote < 0 || _groups[remote].Addresses.Contains(flow.Destination)
+                || (rule.Action == RuleAction.Allow && _groups[remote].Identities.Count > 0))
             {
-                return rule.Action == RuleAction.Allow
-                    ? new OutboundDecision(OutboundAction.Bypass, rule.Verdict, -1, default, default)
-                    : new OutboundDecision(OutboundAction.Discard, rule.Verdict, -1, default, default);
-            }
-
-            if (rule.Action == RuleAction.Allow && _groups[remote].Identities.Count > 0)
-            {
-                (TrafficSelectorRange local, TrafficSelectorRange peer) = ProposalFor(rule, flow);
-                return new OutboundDecision(OutboundAction.Protect, rule.Verdict, remote, local, peer);
+                return i;
             }
         }
 
-        return new OutboundDecision(OutboundAction.Discard, DefaultVerdict, -1, default, default);
+        return best;
     }
 
     private static (TrafficSelectorRange Local, TrafficSelectorRange Remote) ProposalFor(CompiledRule rule, in FlowKey flow)

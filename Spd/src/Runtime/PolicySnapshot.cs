@@ -43,8 +43,8 @@ public sealed partial class PolicySnapshot
         int[] outbound = [.. rules.Where(r => r.Source >= 0).Select(r => r.Index)];
         InboundRules = inbound;
         OutboundRules = outbound;
-        _inbound = new RuleIndex([.. inbound.Select(i => rules[i])]);
-        _outbound = new RuleIndex([.. outbound.Select(i => rules[i])]);
+        _inbound = new RuleIndex([.. inbound.Select(i => rules[i])], groups, r => r.Source);
+        _outbound = new RuleIndex([.. outbound.Select(i => rules[i])], groups, r => r.Destination);
     }
 
     private PolicySnapshot(PolicySnapshot parent, PeerGrant self, AddressSet selfAddresses, int[] inbound, int[] outbound)
@@ -58,8 +58,8 @@ public sealed partial class PolicySnapshot
         _selfAddresses = selfAddresses;
         InboundRules = inbound;
         OutboundRules = outbound;
-        _inbound = new RuleIndex([.. inbound.Select(i => _rules[i])]);
-        _outbound = new RuleIndex([.. outbound.Select(i => _rules[i])]);
+        _inbound = new RuleIndex([.. inbound.Select(i => _rules[i])], _groups, r => r.Source);
+        _outbound = new RuleIndex([.. outbound.Select(i => _rules[i])], _groups, r => r.Destination);
     }
 
     /// <summary>The policy version this snapshot was compiled under (conntrack entries and SAs record it).</summary>
@@ -157,19 +157,51 @@ public sealed partial class PolicySnapshot
             peer = null; // a grant from another policy: its bits mean nothing here
         }
 
-        foreach (int i in index.Candidates(protocol, port))
+        ReadOnlySpan<int> candidates = index.Candidates(protocol, port, out RemoteRuleIndex? sieve);
+        int best;
+        if (sieve is null)
         {
+            best = FirstMatch(candidates, int.MaxValue, local, remote, peer, localProgram, inbound);
+        }
+        else
+        {
+            // The same first match, over the candidates whose remote side can hold the peer (RemoteRuleIndex).
+            best = FirstMatch(sieve.Any, int.MaxValue, local, remote, peer, localProgram, inbound);
+            best = FirstMatch(sieve.ByAddress(remote), best, local, remote, peer, localProgram, inbound);
+            if (peer is not null && sieve.HasGroups)
+            {
+                foreach (int g in peer.Groups)
+                {
+                    best = FirstMatch(sieve.ByGroup(g), best, local, remote, peer, localProgram, inbound);
+                }
+            }
+        }
+
+        return best == int.MaxValue ? DefaultVerdict : _rules[best].Verdict;
+    }
+
+    /// <summary>The first rule of <paramref name="list"/> before <paramref name="best"/> that matches, else <paramref name="best"/>.</summary>
+    private int FirstMatch(ReadOnlySpan<int> list, int best, UInt128 local, UInt128 remote, PeerGrant? peer,
+        string? localProgram, bool inbound)
+    {
+        foreach (int i in list)
+        {
+            if (i >= best)
+            {
+                break;
+            }
+
             CompiledRule rule = _rules[i];
             int localGroup = inbound ? rule.Destination : rule.Source;
             int remoteGroup = inbound ? rule.Source : rule.Destination;
             if (localGroup >= 0 && Holds(localGroup, _self, local) && Holds(remoteGroup, peer, remote)
                 && (rule.Process is null || string.Equals(rule.Process, localProgram, StringComparison.Ordinal)))
             {
-                return rule.Verdict;
+                return i;
             }
         }
 
-        return DefaultVerdict;
+        return best;
     }
 
     private bool Holds(int group, PeerGrant? grant, UInt128 address) =>

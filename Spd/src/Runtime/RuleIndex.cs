@@ -5,14 +5,50 @@ namespace IpsecFw.Spd.Runtime;
 /// service, in file order. For TCP, UDP and SCTP the port space is cut into segments at every rule's port boundary, and
 /// each segment keeps the rules that cover all of it; a look-up is a binary search over the segments. Other protocols
 /// have one list each. Built once per snapshot; immutable; look-ups allocate nothing.
+/// <para>
+/// When the groups and the remote side are given, every list of at least <see cref="RemoteRuleIndex.MinimumCandidates"/>
+/// rules also gets a <see cref="RemoteRuleIndex"/>, so that thousands of rules on one service are not walked one by one.
+/// </para>
 /// </summary>
 internal sealed class RuleIndex
 {
     private readonly int[][] _byProtocol = new int[256][];
+    private readonly RemoteRuleIndex?[] _protocolSieves = new RemoteRuleIndex?[256];
     private readonly PortTable?[] _byPort = new PortTable?[256];
 
+    /// <summary>An index by service only (the binder's shadowing analysis).</summary>
     public RuleIndex(IReadOnlyList<CompiledRule> rules)
+        : this(rules, null, null)
     {
+    }
+
+    /// <summary>
+    /// An index by service and, for long candidate lists, by the remote side: <paramref name="remoteGroup"/> picks the
+    /// group that holds the peer (the source for inbound decisions, the destination for outbound ones).
+    /// </summary>
+    public RuleIndex(IReadOnlyList<CompiledRule> rules, IReadOnlyList<CompiledGroup>? groups, Func<CompiledRule, int>? remoteGroup)
+    {
+        Func<int[], RemoteRuleIndex?> sieve = _ => null;
+        if (groups is not null && remoteGroup is not null)
+        {
+            var byIndex = rules.ToDictionary(r => r.Index);
+            var built = new Dictionary<int[], RemoteRuleIndex?>(ReferenceEqualityComparer.Instance);
+            sieve = list =>
+            {
+                if (list.Length < RemoteRuleIndex.MinimumCandidates)
+                {
+                    return null;
+                }
+
+                if (!built.TryGetValue(list, out RemoteRuleIndex? s))
+                {
+                    built[list] = s = RemoteRuleIndex.TryBuild(list, byIndex, groups, remoteGroup);
+                }
+
+                return s;
+            };
+        }
+
         var wildcard = rules.Where(r => r.Service.Any(s => s.AnyProtocol)).Select(r => r.Index).ToArray();
         for (int p = 0; p < 256; p++)
         {
@@ -22,24 +58,41 @@ internal sealed class RuleIndex
             _byProtocol[p] = specific ? [.. relevant.Select(r => r.Index)] : wildcard;
             if (specific && IpProtocol.HasPorts(protocol))
             {
-                _byPort[p] = new PortTable(protocol, relevant);
+                _byPort[p] = new PortTable(protocol, relevant, sieve);
+            }
+            else
+            {
+                _protocolSieves[p] = sieve(_byProtocol[p]);
             }
         }
     }
 
     /// <summary>The rules (indices, in file order) whose service covers this protocol and destination port.</summary>
-    public ReadOnlySpan<int> Candidates(byte protocol, ushort port)
+    public ReadOnlySpan<int> Candidates(byte protocol, ushort port) => Candidates(protocol, port, out _);
+
+    /// <summary>
+    /// The rules (indices, in file order) whose service covers this protocol and destination port, and their
+    /// <see cref="RemoteRuleIndex"/> when the list is long enough to have one.
+    /// </summary>
+    public ReadOnlySpan<int> Candidates(byte protocol, ushort port, out RemoteRuleIndex? sieve)
     {
         PortTable? table = _byPort[protocol];
-        return table is null ? _byProtocol[protocol] : table.Lookup(port);
+        if (table is null)
+        {
+            sieve = _protocolSieves[protocol];
+            return _byProtocol[protocol];
+        }
+
+        return table.Lookup(port, out sieve);
     }
 
     private sealed class PortTable
     {
         private readonly int[] _starts;
         private readonly int[][] _lists;
+        private readonly RemoteRuleIndex?[] _sieves;
 
-        public PortTable(byte protocol, List<CompiledRule> rules)
+        public PortTable(byte protocol, List<CompiledRule> rules, Func<int[], RemoteRuleIndex?> sieve)
         {
             var points = new SortedSet<int> { 0 };
             foreach (CompiledRule r in rules)
@@ -88,9 +141,15 @@ internal sealed class RuleIndex
             }
 
             _lists = [.. lists.Select(l => l.ToArray())];
+            _sieves = [.. _lists.Select(sieve)];
         }
 
-        public ReadOnlySpan<int> Lookup(ushort port) => _lists[Segment(port)];
+        public ReadOnlySpan<int> Lookup(ushort port, out RemoteRuleIndex? sieve)
+        {
+            int seg = Segment(port);
+            sieve = _sieves[seg];
+            return _lists[seg];
+        }
 
         private int Segment(int port)
         {

@@ -46,16 +46,84 @@ public sealed class SnapshotAgreesWithNaiveEvaluator
         Gen.Int[0, s_patterns.Length - 1].Select(i => new GroupModel(s_patterns[i], 0, 0)),
         Gen.Select(Gen.Int[0, 9], Gen.Int[0, 9], (a, b) => new GroupModel(null, Math.Min(a, b), Math.Max(a, b))));
 
-    private static readonly Gen<(GroupModel[] Groups, RuleModel[] Rules)> s_policy =
-        s_group.Array[1, 5].SelectMany(groups => Gen.Select(Gen.Bool, Gen.Int[0, s_services.Length - 1],
+    private static readonly Gen<(GroupModel[] Groups, RuleModel[] Rules)> s_policy = Policies(1, 5, 1, 12);
+
+    // Long enough that many protocol/port segments hold RemoteRuleIndex.MinimumCandidates rules or more, so the
+    // decisions go through the index by remote side (RemoteRuleIndex) rather than the plain walk.
+    private static readonly Gen<(GroupModel[] Groups, RuleModel[] Rules)> s_longPolicy = Policies(1, 10, 16, 70);
+
+    private static Gen<(GroupModel[] Groups, RuleModel[] Rules)> Policies(int minGroups, int maxGroups, int minRules, int maxRules) =>
+        s_group.Array[minGroups, maxGroups].SelectMany(groups => Gen.Select(Gen.Bool, Gen.Int[0, s_services.Length - 1],
                 Gen.Int[-1, groups.Length - 1], Gen.Int[-1, groups.Length - 1],
                 (allow, service, src, dst) => new RuleModel(allow, service, src, dst))
-            .Array[1, 12].Select(rules => (groups, rules)));
+            .Array[minRules, maxRules].Select(rules => (groups, rules)));
 
     [Fact]
-    public void Compiled_decisions_match_the_naive_evaluator()
+    public void Compiled_decisions_match_the_naive_evaluator() => Check(s_policy, 5000);
+
+    [Fact]
+    public void Compiled_decisions_on_long_policies_match_the_naive_evaluator() => Check(s_longPolicy, 2000);
+
+    [Fact]
+    public void Outbound_actions_match_the_naive_evaluator()
     {
-        Gen.Select(s_policy, Gen.Int[0, s_hosts.Length - 1], Gen.Int[0, s_hosts.Length - 1], Gen.Int[0, s_flows.Length - 1])
+        Gen.Select(Gen.OneOf(s_policy, s_longPolicy), Gen.Int[0, s_hosts.Length - 1], Gen.Int[0, s_hosts.Length - 1],
+                Gen.Int[0, s_flows.Length - 1])
+            .Sample(t =>
+            {
+                ((GroupModel[] groups, RuleModel[] rules), int from, int to, int flowIndex) = t;
+                PolicySnapshot policy = Compile(groups, rules);
+                Host a = s_hosts[from], b = s_hosts[to];
+                (byte protocol, ushort port) = s_flows[flowIndex];
+                var flow = FlowKey.Create(Address(a), Address(b), protocol, 40000, port);
+                OutboundDecision d = policy.Specialize(Identity(a), [Address(a)]).DecideOutboundAction(flow);
+                (OutboundAction action, int rule) = NaiveOutboundAction(groups, rules, protocol, port, a, b);
+                Assert.Equal(action, d.Action);
+                Assert.Equal(rule, d.Verdict.RuleIndex);
+            }, iter: 3000);
+    }
+
+    [Fact]
+    public void Shadowing_warnings_match_a_naive_pairwise_check()
+    {
+        Gen.OneOf(s_policy, s_longPolicy).Sample(p =>
+        {
+            (GroupModel[] groups, RuleModel[] rules) = p;
+            CompileResult result = Compile(groups, rules, out _);
+            // Rule i is on line groups.Length + i + 1; a warning cites the first earlier rule that covers it.
+            var expected = new List<string>();
+            for (int j = 1; j < rules.Length; j++)
+            {
+                for (int i = 0; i < j; i++)
+                {
+                    if (Covers(groups, rules[i], rules[j]))
+                    {
+                        expected.Add($"{groups.Length + j + 1}: line {groups.Length + i + 1}");
+                        break;
+                    }
+                }
+            }
+
+            var actual = result.Warnings.Where(d => d.Message.StartsWith("rule can never match", StringComparison.Ordinal))
+                .Select(d => $"{d.Line}: line {d.Message.Split("the rule on line ")[1].Split(' ')[0]}").ToList();
+            Assert.Equal(expected, actual);
+        }, iter: 3000);
+    }
+
+    // PolicyBinder.Covers on the model: the service covers (checked on every boundary flow), and each side is *, the
+    // same group, or an address range holding the later one's.
+    private static bool Covers(GroupModel[] groups, RuleModel earlier, RuleModel later) =>
+        s_flows.All(f => !s_services[later.Service].Matches(f.Protocol, f.Port) || s_services[earlier.Service].Matches(f.Protocol, f.Port))
+        && SideCovers(groups, earlier.Src, later.Src) && SideCovers(groups, earlier.Dst, later.Dst);
+
+    private static bool SideCovers(GroupModel[] groups, int outer, int inner) =>
+        outer < 0 || outer == inner
+        || (inner >= 0 && groups[outer].Pattern is null && groups[inner].Pattern is null
+            && groups[outer].Lo <= groups[inner].Lo && groups[inner].Hi <= groups[outer].Hi);
+
+    private static void Check(Gen<(GroupModel[] Groups, RuleModel[] Rules)> policies, int iterations)
+    {
+        Gen.Select(policies, Gen.Int[0, s_hosts.Length - 1], Gen.Int[0, s_hosts.Length - 1], Gen.Int[0, s_flows.Length - 1])
             .Sample(t =>
             {
                 ((GroupModel[] groups, RuleModel[] rules), int from, int to, int flowIndex) = t;
@@ -72,7 +140,35 @@ public sealed class SnapshotAgreesWithNaiveEvaluator
 
                 Assert.Equal(Naive(groups, rules, protocol, port, local: a, remote: b, secured, outbound: true), outbound);
                 Assert.Equal(Naive(groups, rules, protocol, port, local: b, remote: a, secured, outbound: false), inbound);
-            }, iter: 5000);
+            }, iter: iterations);
+    }
+
+    // RFC 4301 5.1 as PolicySnapshot.DecideOutboundAction documents it: the first rule whose local side holds the
+    // sender and whose remote side is *, an address group holding the destination (allow: BYPASS, deny: DISCARD),
+    // or, for an allow rule, an x509 group (PROTECT); deny rules on x509 groups are passed over.
+    private static (OutboundAction Action, int Rule) NaiveOutboundAction(GroupModel[] groups, RuleModel[] rules,
+        byte protocol, ushort port, Host local, Host remote)
+    {
+        for (int i = 0; i < rules.Length; i++)
+        {
+            RuleModel r = rules[i];
+            if (!s_services[r.Service].Matches(protocol, port) || r.Src < 0 || !In(groups[r.Src], local, useIdentity: true))
+            {
+                continue;
+            }
+
+            if (r.Dst < 0 || (groups[r.Dst].Pattern is null && In(groups[r.Dst], remote, useIdentity: false)))
+            {
+                return (r.Allow ? OutboundAction.Bypass : OutboundAction.Discard, i);
+            }
+
+            if (r.Allow && groups[r.Dst].Pattern is not null)
+            {
+                return (OutboundAction.Protect, i);
+            }
+        }
+
+        return (OutboundAction.Discard, -1);
     }
 
     private static int Naive(GroupModel[] groups, RuleModel[] rules, byte protocol, ushort port, Host local, Host remote,
@@ -101,16 +197,19 @@ public sealed class SnapshotAgreesWithNaiveEvaluator
         var p => useIdentity && h.Name == p,
     };
 
-    private static PolicySnapshot Compile(GroupModel[] groups, RuleModel[] rules)
+    private static PolicySnapshot Compile(GroupModel[] groups, RuleModel[] rules) => Compile(groups, rules, out _).Snapshot!;
+
+    private static CompileResult Compile(GroupModel[] groups, RuleModel[] rules, out string source)
     {
         var lines = groups.Select((g, i) => g.Pattern is { } p
             ? $"g{i} = x509{{name=\"{p}\"}};"
             : $"g{i} = IPv4{{10.0.0.{g.Lo}-10.0.0.{g.Hi}}};");
         lines = lines.Concat(rules.Select(r =>
             $"{(r.Allow ? "allow" : "deny")} {s_services[r.Service].Text}({End(r.Src)}, {End(r.Dst)});"));
-        CompileResult result = PolicyCompiler.Compile(string.Join("\n", lines), "random.pol");
+        source = string.Join("\n", lines);
+        CompileResult result = PolicyCompiler.Compile(source, "random.pol");
         Assert.True(result.Succeeded, string.Join("\n", result.Errors.Select(d => d.Format())));
-        return result.Snapshot!;
+        return result;
 
         static string End(int g) => g < 0 ? "*" : $"g{g}";
     }
