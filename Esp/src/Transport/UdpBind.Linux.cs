@@ -262,18 +262,25 @@ public sealed partial class UdpBind
     }
 
     /// <summary>
-    /// Asks for <see cref="SocketBufferSize"/> in both directions past <c>net.core.rmem_max</c>/<c>wmem_max</c>
-    /// (<c>SO_RCVBUFFORCE</c>/<c>SO_SNDBUFFORCE</c>, CAP_NET_ADMIN); without the capability the sizes already set stand.
+    /// Asks for <paramref name="size"/> bytes of buffer in both directions of <paramref name="socket"/> past
+    /// <c>net.core.rmem_max</c>/<c>wmem_max</c> (<c>SO_RCVBUFFORCE</c>/<c>SO_SNDBUFFORCE</c>, CAP_NET_ADMIN); without
+    /// the capability the sizes already set stand. Also for the IKE daemon's own UDP/500 socket, which a flood of
+    /// IKE_SA_INIT fills as fast as this one.
     /// </summary>
-    private unsafe void ForceBufferSizes()
+    public static unsafe void ForceBufferSizes(Socket socket, int size = SocketBufferSize)
     {
-        SafeSocketHandle handle = _socket.SafeHandle;
+        ArgumentNullException.ThrowIfNull(socket);
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        SafeSocketHandle handle = socket.SafeHandle;
         bool added = false;
         try
         {
             handle.DangerousAddRef(ref added);
             int fd = (int)handle.DangerousGetHandle();
-            int size = SocketBufferSize;
             _ = LinuxSocketCalls.SetSockOpt(fd, LinuxSocketCalls.SolSocket, LinuxSocketCalls.SoRcvBufForce, &size, sizeof(int));
             _ = LinuxSocketCalls.SetSockOpt(fd, LinuxSocketCalls.SolSocket, LinuxSocketCalls.SoSndBufForce, &size, sizeof(int));
         }

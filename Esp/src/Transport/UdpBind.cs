@@ -50,7 +50,7 @@ public sealed partial class UdpBind : IDatagramBind
             _socket.SendBufferSize = SocketBufferSize;
             if (OperatingSystem.IsLinux())
             {
-                ForceBufferSizes();
+                ForceBufferSizes(_socket);
                 _rx = new MessageVector(batchSize);
                 _tx = new MessageVector(batchSize);
             }
@@ -193,6 +193,28 @@ public sealed partial class UdpBind : IDatagramBind
             return false;
         }
     }
+
+    /// <summary>
+    /// As <see cref="SendDatagram(ReadOnlySpan{byte}, IPEndPoint)"/> to an address as received (no allocation): the IKE
+    /// transport's COOKIE answers on the receive thread.
+    /// </summary>
+    public bool SendDatagram(ReadOnlySpan<byte> datagram, SocketAddress remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        try
+        {
+            _socket.SendTo(datagram, SocketFlags.None, remote);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            Interlocked.Increment(ref _sendErrors);
+            return false;
+        }
+    }
+
+    /// <summary>The socket's file descriptor (for the kernel's per-socket counters in <c>/proc/net/udp</c>); -1 once closed.</summary>
+    public nint SocketHandle => _disposed ? -1 : _socket.Handle;
 
     /// <summary>Closes the socket and wakes the receiving thread (within <see cref="PollMicroseconds"/> at most).</summary>
     public void Dispose()

@@ -113,6 +113,23 @@ public sealed class IkeService : IHostedService, IDisposable
     /// <summary>The engine while it runs; null before start and after stop.</summary>
     public IkeEngine? Engine { get; private set; }
 
+    /// <summary>The daemon's UDP sockets while they are open, by name (<c>udp500</c>, <c>udp4500</c>) with their file descriptors.</summary>
+    public IReadOnlyList<(string Name, nint Fd)> Sockets()
+    {
+        var sockets = new List<(string, nint)>(2);
+        if (_transport is { } transport)
+        {
+            sockets.Add(("udp500", transport.Socket500Handle));
+        }
+
+        if (_bind is { } bind)
+        {
+            sockets.Add(("udp4500", bind.SocketHandle));
+        }
+
+        return sockets;
+    }
+
     /// <summary>IKE datagrams that could not be sent.</summary>
     public long SendErrors => _transport?.SendErrors ?? 0;
 

@@ -28,6 +28,7 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
     private readonly ILogger _log;
     private readonly ILoggerFactory _loggers;
     private readonly CookieGuard _cookies;
+    private readonly CookieScreen _screen;
     private readonly Channel<Action> _work;
     private readonly Dictionary<ulong, IkeSa> _sas = [];
     private readonly Dictionary<(ulong SpiI, IPEndPoint Remote), IkeSa> _halfOpen = [];
@@ -47,6 +48,7 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _log = _loggers.CreateLogger("IpsecFw.Ike.Engine");
         _cookies = new CookieGuard(Time, cookieThreshold);
+        _screen = new CookieScreen(_cookies);
         MaxHalfOpen = maxHalfOpen;
         // Wait, not DropWrite: writers only ever TryWrite, which under Wait returns false when the queue is full, so the
         // drop is counted (DropWrite makes TryWrite drop the item and still return true: uncounted drops, and an
@@ -93,6 +95,40 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
             Counters.CountQueueFull();
         }
     }
+
+    /// <summary>
+    /// The receive threads' first look at a datagram, before <see cref="Post"/> (RFC 7296 2.6 under a flood): while
+    /// cookies are required (<see cref="HalfOpenThreshold"/> half-open SAs or more) and this host answers
+    /// IKE_SA_INIT, a request without a valid cookie is answered here, into <paramref name="response"/>, and a broken
+    /// one dropped; both are counted. Everything else is <see cref="CookieScreenResult.Forward"/>: post it.
+    /// Thread-safe, allocation-free; <paramref name="initiator"/> is the source's IP address as bytes (4 or 16).
+    /// </summary>
+    public CookieScreenResult Screen(ReadOnlySpan<byte> message, ReadOnlySpan<byte> initiator, Span<byte> response)
+    {
+        if (!_cookies.Required(Counters.HalfOpen) || (ResponderConfig is null && ResponderConfigSelector is null))
+        {
+            return CookieScreenResult.Forward;
+        }
+
+        CookieScreenResult result = _screen.Screen(message, initiator, response);
+        if (result != CookieScreenResult.Forward)
+        {
+            Counters.CountReceived();
+            if (result == CookieScreenResult.Answer)
+            {
+                Counters.CountCookieSent();
+            }
+            else
+            {
+                Counters.CountMalformed();
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Half-open responder SAs from which on a new initiator must return a cookie.</summary>
+    public int HalfOpenThreshold => _cookies.HalfOpenThreshold;
 
     /// <summary>Runs <paramref name="action"/> on the loop and returns its result.</summary>
     public Task<T> InvokeAsync<T>(Func<T> action)
@@ -225,10 +261,10 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
     public void Handle(byte[] message, IPEndPoint local, IPEndPoint remote)
     {
         ArgumentNullException.ThrowIfNull(message);
-        Counters.Received++;
+        Counters.CountReceived();
         if (!IkeHeader.TryRead(message, out IkeHeader h) || h.MajorVersion != 2 || h.Length != message.Length)
         {
-            Counters.DroppedMalformed++;
+            Counters.CountMalformed();
             return;
         }
 
@@ -259,7 +295,7 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
         IkeSaConfig? config = ResponderConfigSelector?.Invoke(remote) ?? ResponderConfig;
         if (config is null || !IkeMessage.TryDecode(message, out IkeMessage request, out _))
         {
-            Counters.DroppedMalformed++;
+            Counters.CountMalformed();
             return;
         }
 
@@ -275,14 +311,14 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
             NoncePayload? nonce = request.Get<NoncePayload>();
             if (nonce is null)
             {
-                Counters.DroppedMalformed++;
+                Counters.CountMalformed();
                 return;
             }
 
             if (request.Payloads.Count == 0 || request.Payloads[0] is not NotifyPayload { NotifyType: NotifyType.Cookie } cookie
                 || !_cookies.Verify(cookie.Data, nonce.Data, remote.Address, request.Header.InitiatorSpi))
             {
-                Counters.CookiesSent++;
+                Counters.CountCookieSent();
                 var header = new IkeHeader(request.Header.InitiatorSpi, 0, PayloadType.None, 2, 0, ExchangeType.IkeSaInit, IkeHeaderFlags.Response, 0, 0);
                 byte[] answer = new IkeMessage(header, [new NotifyPayload(NotifyType.Cookie, _cookies.Make(nonce.Data, remote.Address, request.Header.InitiatorSpi))]).Encode();
                 _transport.Send(answer, local, remote);

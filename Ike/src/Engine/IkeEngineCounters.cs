@@ -4,17 +4,24 @@ namespace IpsecFw.Ike.Engine;
 
 /// <summary>
 /// What the engine dropped or refused before any SA saw it, by reason, the half-open responder SAs and how they ended;
-/// for <c>ipsecfw status</c>. Written on the engine's loop only; read from any thread (each value is one aligned word).
+/// for <c>ipsecfw status</c>. Written on the engine's loop, except the counts that the sockets' receive threads move too
+/// (<see cref="Received"/>, <see cref="DroppedMalformed"/>, <see cref="CookiesSent"/>: the <see cref="CookieScreen"/>
+/// answers there, and <see cref="DroppedQueueFull"/>), which are interlocked; read from any thread (each value is one
+/// aligned word).
 /// </summary>
 public sealed class IkeEngineCounters
 {
     private readonly long[] _authFailures = new long[Enum.GetValues<AuthFailure>().Max(f => (int)f) + 1];
 
-    /// <summary>Datagrams received.</summary>
-    public long Received { get; internal set; }
+    private long _received;
+    private long _droppedMalformed;
+    private long _cookiesSent;
 
-    /// <summary>Too short for an IKE header, or not IKEv2.</summary>
-    public long DroppedMalformed { get; internal set; }
+    /// <summary>Datagrams received (by the engine's loop or answered by the cookie screen).</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Too short for an IKE header, not IKEv2, or an IKE_SA_INIT request that does not decode.</summary>
+    public long DroppedMalformed => Interlocked.Read(ref _droppedMalformed);
 
     /// <summary>For an SPI we do not know.</summary>
     public long DroppedUnknownSpi { get; internal set; }
@@ -22,8 +29,8 @@ public sealed class IkeEngineCounters
     /// <summary>IKE_SA_INIT refused because the half-open limit was reached.</summary>
     public long DroppedHalfOpenLimit { get; internal set; }
 
-    /// <summary>IKE_SA_INIT without a valid cookie while cookies were required.</summary>
-    public long CookiesSent { get; internal set; }
+    /// <summary>IKE_SA_INIT without a valid cookie while cookies were required: answered with a COOKIE (RFC 7296 2.6).</summary>
+    public long CookiesSent => Interlocked.Read(ref _cookiesSent);
 
     /// <summary>IKE_SA_INIT requests refused statelessly (NO_PROPOSAL_CHOSEN, INVALID_KE_PAYLOAD, invalid).</summary>
     public long InitRefused { get; internal set; }
@@ -48,6 +55,15 @@ public sealed class IkeEngineCounters
     /// <summary>IKE SAs closed because the peer's authentication failed for <paramref name="reason"/>.</summary>
     public long AuthFailures(AuthFailure reason) =>
         (int)reason > 0 && (int)reason < _authFailures.Length ? Volatile.Read(ref _authFailures[(int)reason]) : 0;
+
+    /// <summary>Counts one received datagram; thread-safe.</summary>
+    internal void CountReceived() => Interlocked.Increment(ref _received);
+
+    /// <summary>Counts one malformed datagram; thread-safe.</summary>
+    internal void CountMalformed() => Interlocked.Increment(ref _droppedMalformed);
+
+    /// <summary>Counts one COOKIE answer; thread-safe.</summary>
+    internal void CountCookieSent() => Interlocked.Increment(ref _cookiesSent);
 
     /// <summary>Counts one datagram dropped for a full work queue; thread-safe (port 500 and 4500 have a thread each).</summary>
     internal void CountQueueFull() => Interlocked.Increment(ref _droppedQueueFull);

@@ -14,6 +14,9 @@ internal sealed class EngineLink
 
     public long Sent;
 
+    /// <summary>Whether a datagram passes the receiver's <see cref="IkeEngine.Screen"/> first, as on a real socket's receive thread.</summary>
+    public bool Screening { get; set; }
+
     public IIkeTransport TransportFor(IPAddress self) => new Transport(this);
 
     public void Own(IPAddress address, IkeEngine engine) => _owners[address] = engine;
@@ -25,6 +28,23 @@ internal sealed class EngineLink
             Interlocked.Increment(ref link.Sent);
             if (link._owners.TryGetValue(remote.Address, out IkeEngine? engine))
             {
+                if (link.Screening)
+                {
+                    byte[] answer = new byte[CookieScreen.ResponseLength];
+                    switch (engine.Screen(message, local.Address.GetAddressBytes(), answer))
+                    {
+                        case CookieScreenResult.Answer:
+                            if (link._owners.TryGetValue(local.Address, out IkeEngine? sender))
+                            {
+                                sender.Post(answer, local, remote);
+                            }
+
+                            return;
+                        case CookieScreenResult.Malformed:
+                            return;
+                    }
+                }
+
                 engine.Post(message.ToArray(), remote, local);
             }
             else

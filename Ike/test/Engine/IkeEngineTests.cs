@@ -68,14 +68,15 @@ public sealed class IkeEngineTests
     {
         var link = new EngineLink();
         using var left = new IkeEngine(link.TransportFor(Left), new ConfiguredSelectorPolicy(), new CountingSink(), null);
-        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k"),
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k") with { HalfOpenTimeout = TimeSpan.FromMinutes(10) },
             cookieThreshold: 10, maxHalfOpen: 100);
         link.Own(Left, left);
         link.Own(Right, right);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         Task loops = Task.WhenAll(left.RunAsync(stop.Token), right.RunAsync(stop.Token));
 
-        // 300 IKE_SA_INIT requests from spoofed sources 198.18.100.0-198.18.101.43 (their answers go nowhere).
+        // 300 IKE_SA_INIT requests from spoofed sources 198.18.100.0-198.18.101.43 (their answers go nowhere). The
+        // half-open SAs must outlive the flood (a key pair each: over 30 s on a loaded machine), or expiries let more in.
         var spoofer = new LoopbackHost(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), 9, 1);
         for (int i = 0; i < 300; i++)
         {
@@ -89,6 +90,55 @@ public sealed class IkeEngineTests
         Assert.True(await Until(async () => await right.InvokeAsync(() => right.Counters.Received) >= 300));
         int halfOpen = (await right.SnapshotAsync()).Count(s => s.State == IkeSaState.InitAnswered);
         Assert.Equal(10, halfOpen);
+        Assert.Equal(290, right.Counters.CookiesSent);
+
+        IkeSa real = await left.InitiateAsync(IkePair.Config("left.example.com", "k", "aes256gcm16-prfsha384-ecp384"), new IPEndPoint(Left, 500), new IPEndPoint(Right, 500));
+        Assert.True(await Until(() => left.InvokeAsync(() => real.State == IkeSaState.Established)), real.CloseReason);
+        Assert.Equal(291, right.Counters.CookiesSent);
+        await stop.CancelAsync();
+        await loops;
+    }
+
+    [Fact]
+    public async Task A_flood_answered_by_the_receive_side_screen_engages_cookies_and_a_real_peer_still_connects()
+    {
+        var link = new EngineLink { Screening = true };
+        using var left = new IkeEngine(link.TransportFor(Left), new ConfiguredSelectorPolicy(), new CountingSink(), null);
+        using var right = new IkeEngine(link.TransportFor(Right), new ConfiguredSelectorPolicy(), new CountingSink(), IkePair.Config("right.example.com", "k") with { HalfOpenTimeout = TimeSpan.FromMinutes(10) },
+            cookieThreshold: 10, maxHalfOpen: 100);
+        link.Own(Left, left);
+        link.Own(Right, right);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Task loops = Task.WhenAll(left.RunAsync(stop.Token), right.RunAsync(stop.Token));
+
+        // The first 10 make half-open SAs on the loop; then the screen answers without the loop.
+        var spoofer = new LoopbackHost(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), 9, 1);
+        byte[] answer = new byte[CookieScreen.ResponseLength];
+        int screened = 0;
+        for (int i = 0; i < 300; i++)
+        {
+            var source = new IPEndPoint(new IPAddress([198, 18, (byte)(100 + (i / 256)), (byte)(i % 256)]), 500);
+            IkeSa fake = IkeSa.Initiate(IkePair.Config("bot.example.com", "x", "aes256gcm16-prfsha384-ecp384"), spoofer, source, new IPEndPoint(Right, 500));
+            var (message, _, _) = spoofer.Outbox.Dequeue();
+            fake.Close("flood");
+            if (right.Screen(message, source.Address.GetAddressBytes(), answer) == CookieScreenResult.Forward)
+            {
+                right.Post(message, new IPEndPoint(Right, 500), source);
+            }
+            else
+            {
+                screened++;
+            }
+
+            if (i == 9)
+            {
+                Assert.True(await Until(async () => await right.InvokeAsync(() => right.Counters.HalfOpen) == 10));
+            }
+        }
+
+        Assert.True(await Until(async () => await right.InvokeAsync(() => right.Counters.Received) >= 300));
+        Assert.Equal(290, screened);
+        Assert.Equal(10, (await right.SnapshotAsync()).Count(s => s.State == IkeSaState.InitAnswered));
         Assert.Equal(290, right.Counters.CookiesSent);
 
         IkeSa real = await left.InitiateAsync(IkePair.Config("left.example.com", "k", "aes256gcm16-prfsha384-ecp384"), new IPEndPoint(Left, 500), new IPEndPoint(Right, 500));
