@@ -20,7 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION="${1:-60}"
 shift || true
 ALL_TARGETS=(EspDecapsulate IkeMessageDecode SpdCompile IkeSkDecrypt IkeResponder TrafficSelectors ConfigurationPayload
-  CertificateChain DistinguishedName HostConfig PacketClassifier FragmentReassembly PolicyBundle)
+  CertificateChain DistinguishedName HostConfig PacketClassifier FragmentReassembly PolicyBundle CookieScreen)
 if (($# > 0)); then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 WORK="${IPSECFW_FUZZ_WORK:-$ROOT/artifacts/fuzz}"
 SHARPFUZZ="${SHARPFUZZ:-$ROOT/artifacts/tools/sharpfuzz/sharpfuzz}"
@@ -120,7 +120,7 @@ run_target() {
     cp "$f" "$dir/in/$(printf '%04d' "$n")-$(basename "$f")"
   done < <(find "$corpus" -type f -size +0 ! -name '*.md' -print0 | sort -z)
   case "$target" in
-    IkeMessageDecode | IkeSkDecrypt | IkeResponder | TrafficSelectors | ConfigurationPayload) dict="$ROOT/fuzz/Dictionaries/ike.dict" ;;
+    IkeMessageDecode | IkeSkDecrypt | IkeResponder | TrafficSelectors | ConfigurationPayload | CookieScreen) dict="$ROOT/fuzz/Dictionaries/ike.dict" ;;
     SpdCompile | PolicyBundle) dict="$ROOT/fuzz/Dictionaries/policy.dict" ;;
     CertificateChain | DistinguishedName) dict="$ROOT/fuzz/Dictionaries/x509.dict" ;;
     HostConfig) dict="$ROOT/fuzz/Dictionaries/config.dict" ;;

@@ -13,7 +13,7 @@ IFuzzer[] targets =
     new EspDecapsulateFuzzer(), new IkeMessageDecodeFuzzer(), new SpdCompileFuzzer(),
     new IkeSkDecryptFuzzer(), new IkeResponderFuzzer(), new TrafficSelectorsFuzzer(), new ConfigurationPayloadFuzzer(),
     new CertificateChainFuzzer(), new DistinguishedNameFuzzer(), new HostConfigFuzzer(), new PacketClassifierFuzzer(),
-    new FragmentReassemblyFuzzer(), new PolicyBundleFuzzer(),
+    new FragmentReassemblyFuzzer(), new PolicyBundleFuzzer(), new CookieScreenFuzzer(),
 ];
 
 if (args.Length == 0 || args[0] is "-h" or "--help")

@@ -15,7 +15,7 @@ CONFIGURATION="${IPSECFW_CONFIGURATION:-Release}"
 RESULTS="${IPSECFW_RESULTS_DIR:-$ROOT/artifacts/test-results/suite-fuzz}"
 SECONDS_PER_TARGET="${IPSECFW_FUZZ_SECONDS:-20}"
 TARGETS=(EspDecapsulate IkeMessageDecode SpdCompile IkeSkDecrypt IkeResponder TrafficSelectors ConfigurationPayload
-  CertificateChain DistinguishedName HostConfig PacketClassifier FragmentReassembly PolicyBundle)
+  CertificateChain DistinguishedName HostConfig PacketClassifier FragmentReassembly PolicyBundle CookieScreen)
 TOOLS="$ROOT/artifacts/tools/sharpfuzz"
 FUZZ_DLL="$ROOT/fuzz/IpsecFw.Fuzz/bin/$CONFIGURATION/net10.0/IpsecFw.Fuzz.dll"
 cd "$ROOT"

@@ -10,7 +10,7 @@ namespace IpsecFw.Ike.Tests.Fuzz;
 /// </summary>
 public sealed class FuzzCorpusReplayTests
 {
-    public static TheoryData<string> Targets => ["IkeMessageDecode", "IkeSkDecrypt", "IkeResponder", "TrafficSelectors", "ConfigurationPayload", "CertificateChain", "DistinguishedName"];
+    public static TheoryData<string> Targets => ["IkeMessageDecode", "IkeSkDecrypt", "IkeResponder", "TrafficSelectors", "ConfigurationPayload", "CertificateChain", "DistinguishedName", "CookieScreen"];
 
     [Theory]
     [MemberData(nameof(Targets))]
@@ -27,6 +27,7 @@ public sealed class FuzzCorpusReplayTests
     private static IFuzzer Create(string name) => name switch
     {
         "IkeMessageDecode" => new IkeMessageDecodeFuzzer(),
+        "CookieScreen" => new CookieScreenFuzzer(),
         "IkeSkDecrypt" => new IkeSkDecryptFuzzer(),
         "IkeResponder" => new IkeResponderFuzzer(),
         "TrafficSelectors" => new TrafficSelectorsFuzzer(),
