@@ -43,9 +43,28 @@ public static class ControlClient
             try
             {
                 byte[] json = JsonSerializer.SerializeToUtf8Bytes(request, ControlJsonContext.Default.ControlRequest);
-                await stream.WriteAsync(ControlFraming.Encode(json), cts.Token).ConfigureAwait(false);
+                IOException? writeFailure = null;
+                try
+                {
+                    await stream.WriteAsync(ControlFraming.Encode(json), cts.Token).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    // A daemon over its client limit answers "busy" and closes without reading the request: the write
+                    // then fails (EPIPE), but the answer is already in our receive buffer. Read it before giving up.
+                    writeFailure = e;
+                }
+
                 byte[] header = new byte[ControlFraming.HeaderLength];
-                await stream.ReadExactlyAsync(header, cts.Token).ConfigureAwait(false);
+                try
+                {
+                    await stream.ReadExactlyAsync(header, cts.Token).ConfigureAwait(false);
+                }
+                catch (IOException) when (writeFailure is not null)
+                {
+                    throw new ControlProtocolException("the connection to the daemon failed: " + writeFailure.Message, writeFailure);
+                }
+
                 uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
                 if (length is 0 or > ControlFraming.MaxFrameLength)
                 {
