@@ -75,7 +75,7 @@ internal sealed class BundleWebServer : IAsyncDisposable
             events { worker_connections 64; }
             http {
                 default_type application/octet-stream;
-                log_format pull '$status $request_method $uri inm=$http_if_none_match ims=$http_if_modified_since';
+                log_format pull escape=none '$status $request_method $uri inm=$http_if_none_match ims=$http_if_modified_since';
                 access_log {{dir}}/access.log pull;
                 client_body_temp_path {{dir}}/tmp/body;
                 proxy_temp_path {{dir}}/tmp/proxy;
