@@ -77,6 +77,15 @@ internal sealed class CookieScreenFuzzer : IFuzzer
             return false;
         }
 
+        // An IKE_SA_INIT cannot carry SK or SKF (RFC 7296 3.14: SK is the last payload and its Next Payload field names
+        // the first inner payload, not a following one). The full decoder stops there; the screen walks the chain
+        // generically, reads that field as a next payload and drops the request as malformed, which the engine's rules
+        // would refuse anyway. Found by the first 30-minute run of this target.
+        if (message.Payloads.Any(p => p is EncryptedPayload or EncryptedFragmentPayload))
+        {
+            return false;
+        }
+
         NoncePayload[] nonces = [.. message.Payloads.OfType<NoncePayload>()];
         return nonces.Length == 1 && nonces[0].Data.Length is >= IkeSpec.MinNonceLength and <= IkeSpec.MaxNonceLength;
     }
