@@ -2,7 +2,7 @@
 # Test suite (scripts/test.sh contract): fuzzing of IpsecFw's parsers.
 #   (a) replays every corpus of fuzz/Corpora (seeds and regressions/) in-process through `IpsecFw.Fuzz <target>
 #       --replay`: one test per target, failed on any exception;
-#   (b) fuzz/run.sh 20: a short AFL++ run per target (13 targets x 20 s, IPSECFW_FUZZ_SECONDS to change it; 20 s keeps
+#   (b) fuzz/run.sh 20: a short AFL++ run per target (14 targets x 20 s, IPSECFW_FUZZ_SECONDS to change it; 20 s keeps
 #       the whole suite near 6 minutes on 2 cores, the long runs are recorded in docs/fuzzing.md), failed on any crash
 #       or hang (the crashing input is printed in hex, kept under fuzz/Corpora/<Target>/regressions/ and reproduced),
 #       skipped where afl-fuzz or the sharpfuzz tool is unavailable (the tool is installed here first, under
