@@ -70,6 +70,7 @@ DLL="$root/Host/src/bin/Release/net10.0/ipsecfw.dll"
 [[ -s "$lab/out/pki/ca-ecdsa.crt" ]] || "$lab/pki.sh" > "$out/pki.log" 2>&1
 
 # daemon_config <dir> <cert> <local address> <peer json> <tun address>
+# (ike.halfOpenPerSource 0: the load tester keeps P half-open SAs from one address, more than the default 5 allow)
 daemon_config() {
   mkdir -p "$1/run"
   cp "$lab/out/pki/ca-ecdsa.crt" "$1/ca.pem"; cp "$lab/out/pki/$2-ecdsa.crt" "$1/cert.pem"; cp "$lab/out/pki/$2-ecdsa.key" "$1/key.pem"
@@ -77,7 +78,7 @@ daemon_config() {
   cat > "$1/config.json" <<JSON
 { "identity": { "certificate": "cert.pem", "key": "key.pem" },
   "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },
-  "ike": { "localAddress": "$3" },
+  "ike": { "localAddress": "$3", "halfOpenPerSource": 0 },
   "peers": [ $4 ],
   "tun": { "name": "ipsecfw0", "mtu": 1400, "addresses": [ "$5/32" ] },
   "policy": { "source": "policy.pol" },

@@ -28,10 +28,12 @@ internal static class DaemonConfigs
     /// <summary>
     /// Writes the credentials and policy into a new temporary directory and returns it with the configuration text.
     /// <c>policySection</c> is the JSON object of the <c>policy</c> key (absent: <c>{ "source": "policy.pol" }</c>),
-    /// <c>nftables</c> the <c>firewall.nftables</c> key, <c>events</c> the JSON object of the <c>events</c> section, if any.
+    /// <c>nftables</c> the <c>firewall.nftables</c> key, <c>events</c> the JSON object of the <c>events</c> section, if any,
+    /// <c>halfOpenPerSource</c> the <c>ike.halfOpenPerSource</c> key (absent: the default).
     /// </summary>
     public static (string Directory, string Json) Write(TestCertificate certificate, NetnsEnd local, NetnsEnd remote, IPAddress tunAddress, bool initiate,
-        string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? policySection = null, bool nftables = true, string? events = null)
+        string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? policySection = null, bool nftables = true, string? events = null,
+        int? halfOpenPerSource = null)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-daemon-").FullName;
         certificate.WritePlainFiles(dir);
@@ -40,7 +42,7 @@ internal static class DaemonConfigs
             {
               "identity": { "certificate": "cert.pem", "key": "key.pem" },
               "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },
-              "ike": { "localAddress": "{{local.Underlay}}", "halfOpenTimeoutSeconds": {{halfOpenTimeoutSeconds}} },
+              "ike": { "localAddress": "{{local.Underlay}}", "halfOpenTimeoutSeconds": {{halfOpenTimeoutSeconds}}{{(halfOpenPerSource is { } n ? ", \"halfOpenPerSource\": " + n : "")}} },
               "peers": [
                 {
                   "name": "{{peerName}}",
@@ -108,9 +110,11 @@ internal static class DaemonConfigs
     /// A telecommuter's laptop: one peer, the gateway at <paramref name="gateway"/>'s underlay address, started at once,
     /// asking for an inside address by CP, the gateway's inner /24 as the only remote subnet; a TUN device without an
     /// address of its own. <paramref name="dpdSeconds"/> is the liveness interval, <paramref name="dpdTimeoutSeconds"/>
-    /// the time without an answer after which the gateway is dead.
+    /// the time without an answer after which the gateway is dead. <paramref name="device"/>, <paramref name="remoteSubnet"/>
+    /// (absent: the gateway's inner /24) and <paramref name="nftables"/> let several laptops share one namespace.
     /// </summary>
-    public static (string Directory, string Json) WriteLaptop(TestCertificate certificate, NetnsEnd local, NetnsEnd gateway, int dpdSeconds = 30, int dpdTimeoutSeconds = 150)
+    public static (string Directory, string Json) WriteLaptop(TestCertificate certificate, NetnsEnd local, NetnsEnd gateway, int dpdSeconds = 30, int dpdTimeoutSeconds = 150,
+        string device = Device, string? remoteSubnet = null, bool nftables = true)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-laptop-").FullName;
         certificate.WritePlainFiles(dir);
@@ -129,12 +133,13 @@ internal static class DaemonConfigs
                   "requestAddress": true,
                   "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ],
                   "esp": [ "aes256gcm16" ],
-                  "remoteSubnets": [ "{{gateway.InnerSubnet}}" ],
+                  "remoteSubnets": [ "{{remoteSubnet ?? gateway.InnerSubnet}}" ],
                   "dpd": { "intervalSeconds": {{dpdSeconds}}, "timeoutSeconds": {{dpdTimeoutSeconds}} }
                 }
               ],
-              "tun": { "name": "{{Device}}", "mtu": 1400 },
+              "tun": { "name": "{{device}}", "mtu": 1400 },
               "policy": { "source": "policy.pol" },
+              "firewall": { "nftables": {{(nftables ? "true" : "false")}} },
               "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },
               "logging": { "level": "debug" }
             }
@@ -147,26 +152,40 @@ internal static class DaemonConfigs
     /// with DNS server <paramref name="dns"/>, the gateway's inner /24 as its local subnet, a TUN device with
     /// <paramref name="tunAddress"/>/32.
     /// </summary>
-    public static (string Directory, string Json) WriteGateway(TestCertificate certificate, NetnsEnd local, IPAddress tunAddress, string pool, IPAddress dns)
+    public static (string Directory, string Json) WriteGateway(TestCertificate certificate, NetnsEnd local, IPAddress tunAddress, string pool, IPAddress dns) =>
+        WriteGateway(certificate, local, tunAddress, [new GatewayPeer("laptops", "*.example.com", pool)], dns);
+
+    /// <summary>
+    /// A gateway with several responder-only peers (any address), each with its own <c>remoteId</c> and its own pool
+    /// (named after the peer, with DNS server <paramref name="dns"/>), the gateway's inner /24 as their local subnet,
+    /// a TUN device with <paramref name="tunAddress"/>/32. The peer answering IKE_SA_INIT is the first; at IKE_AUTH
+    /// the initiator's IDi chooses among them (RFC 7296 2.15).
+    /// </summary>
+    public static (string Directory, string Json) WriteGateway(TestCertificate certificate, NetnsEnd local, IPAddress tunAddress, IReadOnlyList<GatewayPeer> peers, IPAddress dns)
     {
+        ArgumentNullException.ThrowIfNull(peers);
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-gateway-").FullName;
         certificate.WritePlainFiles(dir);
         File.WriteAllText(Path.Combine(dir, "policy.pol"), Policy);
+        string pools = string.Join(", ", peers.Select(p => $$"""{ "name": "{{p.Name}}", "prefix": "{{p.Pool}}", "dns": [ "{{dns}}" ] }"""));
+        string entries = string.Join(",\n", peers.Select(p => $$"""
+                {
+                  "name": "{{p.Name}}",
+                  "remoteId": "{{p.RemoteId}}",
+                  "pool": "{{p.Name}}",
+                  "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ],
+                  "esp": [ "aes256gcm16" ],
+                  "localSubnets": [ "{{local.InnerSubnet}}" ]
+                }
+            """));
         string json = $$"""
             {
               "identity": { "certificate": "cert.pem", "key": "key.pem" },
               "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },
               "ike": { "localAddress": "{{local.Underlay}}" },
-              "pools": [ { "name": "laptops", "prefix": "{{pool}}", "dns": [ "{{dns}}" ] } ],
+              "pools": [ {{pools}} ],
               "peers": [
-                {
-                  "name": "laptops",
-                  "remoteId": "*.example.com",
-                  "pool": "laptops",
-                  "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ],
-                  "esp": [ "aes256gcm16" ],
-                  "localSubnets": [ "{{local.InnerSubnet}}" ]
-                }
+            {{entries}}
               ],
               "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ "{{tunAddress}}/32" ] },
               "policy": { "source": "policy.pol" },

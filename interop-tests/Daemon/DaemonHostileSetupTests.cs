@@ -128,7 +128,8 @@ public sealed class DaemonHostileSetupTests
         const int Silent = 200, Stuck = 10, HalfOpenTimeout = 5;
         await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
         using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
-        await using var pair = await LegitimatePairAsync(net, pki, HalfOpenTimeout);
+        // No limit per source: the 200 come from one address (the limit has its own test below).
+        await using var pair = await LegitimatePairAsync(net, pki, HalfOpenTimeout, halfOpenPerSource: 0);
         DaemonProcess right = pair.Right;
         long idle = right.RssKib();
 
@@ -193,6 +194,68 @@ public sealed class DaemonHostileSetupTests
     }
 
     [Fact]
+    public async Task One_address_that_returns_cookies_is_held_to_its_share_of_half_open_sas_while_a_real_peer_connects_and_pings()
+    {
+        SkipUnlessRoot();
+        const int Requests = 12, PerSource = 5, HalfOpenTimeout = 20;
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        // The default ike.halfOpenPerSource (5), written out so that the test says what it checks.
+        (string rightDir, string rightJson) = DaemonConfigs.Write(pki.IssueHost("right.example.com"), net.Right, net.Left, s_rightTun, initiate: false, "left",
+            halfOpenTimeoutSeconds: HalfOpenTimeout, halfOpenPerSource: PerSource);
+        (string leftDir, string leftJson) = DaemonConfigs.Write(pki.IssueHost("left.example.com"), net.Left, net.Right, s_leftTun, initiate: true, "right");
+        await using DaemonProcess right = await DaemonProcess.StartAsync(net.Right.Ns, rightDir, rightJson);
+        IPAddress greedy = IPAddress.Parse("198.18.0.104");
+        await net.Left.Ns.MustIpAsync("addr", "add", $"{greedy}/24", "dev", "vl");
+
+        // One real address (it receives the answers and would return a cookie) asks for 12 IKE SAs and never goes on
+        // to IKE_AUTH: 5 are answered, the other 7 dropped unanswered (each given up after a second).
+        var watch = Stopwatch.StartNew();
+        int answered = SilentInitiators(net.Left.Ns, greedy, net.Right.Underlay, Requests, TimeSpan.FromSeconds(HalfOpenTimeout));
+        IReadOnlyDictionary<string, long> held = await right.CountersAsync("ike");
+        TimeSpan attack = watch.Elapsed;
+
+        // The real peer, from its own address, connects and pings meanwhile.
+        await using DaemonProcess left = await DaemonProcess.StartAsync(net.Left.Ns, leftDir, leftJson);
+        (bool up, JsonElement sas) = await right.WaitSasAsync(HasEstablished, s_peerBound);
+        Assert.True(up, Reports(sas, left, right));
+        ProcessResult ping = await net.Left.Ns.PingAsync(s_leftTun, s_rightTun, count: 3);
+        Assert.True(ping.ExitCode == 0, Reports(ping, left, right));
+
+        // The greedy address's half-open SAs expire; its slots come back, and so does its share.
+        IReadOnlyDictionary<string, long> ike = await right.CountersAsync("ike");
+        while (watch.Elapsed < attack + TimeSpan.FromSeconds(HalfOpenTimeout + 15) && ike["half_open"] > 0)
+        {
+            await Task.Delay(250, TestContext.Current.CancellationToken);
+            ike = await right.CountersAsync("ike");
+        }
+
+        IReadOnlyDictionary<string, long> expired = ike;
+        int again = SilentInitiators(net.Left.Ns, greedy, net.Right.Underlay, PerSource + 2, TimeSpan.FromSeconds(HalfOpenTimeout));
+        ike = await right.CountersAsync("ike");
+        string figures = string.Concat(
+            Invariant($"{answered} of {Requests} answered in {attack.TotalSeconds:F1} s; then: "), string.Join(", ", held.Select(kv => $"{kv.Key}={kv.Value}")),
+            "
+after expiry: ", string.Join(", ", expired.Select(kv => $"{kv.Key}={kv.Value}")),
+            Invariant($"
+second round: {again} of {PerSource + 2} answered; "), string.Join(", ", ike.Select(kv => $"{kv.Key}={kv.Value}")));
+        TestContext.Current.TestOutputHelper?.WriteLine(figures);
+        Assert.Equal(PerSource, answered);
+        Assert.Equal(Requests - PerSource, held["drops.per_source_limit"]);
+        Assert.Equal(PerSource, held["half_open"]);
+        Assert.Equal(1, held["half_open_sources"]);
+        Assert.Equal(0, held["cookies_sent"]); // 5 half-open SAs stay below the cookie threshold (50)
+        Assert.Equal(0, expired["half_open"]);
+        Assert.Equal(0, expired["half_open_sources"]);
+        Assert.True(expired["half_open_expired"] >= PerSource, figures);
+        Assert.Equal(PerSource, again);
+        Assert.Equal(Requests - PerSource + 2, ike["drops.per_source_limit"]);
+        Assert.Equal(0, ike["drops.half_open_limit"]);
+        Assert.False(right.HasExited, right.Log);
+        Assert.True(HasEstablished(await right.SasAsync()), Reports("the real peer's SA is gone", left, right));
+    }
+
+    [Fact]
     public async Task Ike_auth_with_a_41_certificate_chain_or_a_60_kb_certificate_is_refused_and_counted()
     {
         SkipUnlessRoot();
@@ -248,9 +311,10 @@ public sealed class DaemonHostileSetupTests
     }
 
     /// <summary>The responder daemon in right and the legitimate initiator daemon in left, with their SA established.</summary>
-    private static async Task<DaemonPair> LegitimatePairAsync(NetnsTopology net, TestPki pki, int halfOpenTimeoutSeconds)
+    private static async Task<DaemonPair> LegitimatePairAsync(NetnsTopology net, TestPki pki, int halfOpenTimeoutSeconds, int? halfOpenPerSource = null)
     {
-        (string rightDir, string rightJson) = DaemonConfigs.Write(pki.IssueHost("right.example.com"), net.Right, net.Left, s_rightTun, initiate: false, "left", halfOpenTimeoutSeconds: halfOpenTimeoutSeconds);
+        (string rightDir, string rightJson) = DaemonConfigs.Write(pki.IssueHost("right.example.com"), net.Right, net.Left, s_rightTun, initiate: false, "left",
+            halfOpenTimeoutSeconds: halfOpenTimeoutSeconds, halfOpenPerSource: halfOpenPerSource);
         (string leftDir, string leftJson) = DaemonConfigs.Write(pki.IssueHost("left.example.com"), net.Left, net.Right, s_leftTun, initiate: true, "right");
         DaemonProcess right = await DaemonProcess.StartAsync(net.Right.Ns, rightDir, rightJson);
         DaemonProcess? left = null;
@@ -275,7 +339,8 @@ public sealed class DaemonHostileSetupTests
 
     /// <summary>
     /// <paramref name="count"/> IKE_SA_INIT requests, one after the other from one UDP socket, each answering a COOKIE
-    /// request once and then going silent; returns how many the daemon answered with its SA (half-open SAs made).
+    /// request once and then going silent; returns how many the daemon answered with its SA (half-open SAs made). A
+    /// request is given up after a second without an answer.
     /// </summary>
     private static int SilentInitiators(Netns ns, IPAddress local, IPAddress target, int count, TimeSpan bound)
     {
@@ -476,6 +541,10 @@ public sealed class DaemonHostileSetupTests
 
         return null;
     }
+
+    /// <summary>True when one of <paramref name="sas"/> is established with its CHILD_SA (half-open ones may be listed beside it).</summary>
+    private static bool HasEstablished(JsonElement sas) =>
+        sas.EnumerateArray().Any(sa => sa.GetProperty("state").GetString() == "established" && sa.GetProperty("children").GetArrayLength() == 1);
 
     private static bool Established(JsonElement sas) =>
         sas.GetArrayLength() == 1 && sas[0].GetProperty("state").GetString() == "established" && sas[0].GetProperty("children").GetArrayLength() == 1;

@@ -156,8 +156,8 @@ public sealed class DaemonRoadWarriorTests
         return m.Success ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : throw new Xunit.Sdk.XunitException(table);
     }
 
-    /// <summary>Waits until the laptop's SA is established with an address from <paramref name="pool"/> on its TUN device; returns the address.</summary>
-    private static async Task<IPAddress> WaitLeaseAsync(DaemonProcess laptop, IPNetwork pool, string reports, TimeSpan? bound = null)
+    /// <summary>Waits until the laptop's SA is established with an address from <paramref name="pool"/> on its TUN device (<paramref name="device"/>); returns the address.</summary>
+    internal static async Task<IPAddress> WaitLeaseAsync(DaemonProcess laptop, IPNetwork pool, string reports, TimeSpan? bound = null, string device = DaemonConfigs.Device)
     {
         (bool up, JsonElement sas) = await laptop.WaitSasAsync(
             s => s.EnumerateArray().Any(sa => sa.GetProperty("state").GetString() == "established" && sa.GetProperty("children").GetArrayLength() == 1
@@ -167,13 +167,13 @@ public sealed class DaemonRoadWarriorTests
         JsonElement established = sas.EnumerateArray().First(sa => sa.GetProperty("state").GetString() == "established");
         IPAddress lease = IPAddress.Parse(Strings(established, "virtualAddresses")[0]);
         Assert.True(pool.Contains(lease), $"{lease} is not from {pool}");
-        Assert.True(await WaitAsync(async () => (await TunAddressesAsync(laptop.Ns)).Contains($"inet {lease}/32", StringComparison.Ordinal)),
-            $"{lease} is not on {DaemonConfigs.Device}: {await TunAddressesAsync(laptop.Ns)}\n{reports}");
+        Assert.True(await WaitAsync(async () => (await TunAddressesAsync(laptop.Ns, device)).Contains($"inet {lease}/32", StringComparison.Ordinal)),
+            $"{lease} is not on {device}: {await TunAddressesAsync(laptop.Ns, device)}\n{reports}");
         return lease;
     }
 
-    private static async Task<string> TunAddressesAsync(Netns ns) =>
-        (await ns.IpAsync("-4", "address", "show", "dev", DaemonConfigs.Device)).StandardOutput;
+    private static async Task<string> TunAddressesAsync(Netns ns, string device = DaemonConfigs.Device) =>
+        (await ns.IpAsync("-4", "address", "show", "dev", device)).StandardOutput;
 
     /// <summary>Polls <paramref name="condition"/> every 200 ms for at most 10 s.</summary>
     private static async Task<bool> WaitAsync(Func<Task<bool>> condition)
@@ -189,7 +189,7 @@ public sealed class DaemonRoadWarriorTests
     }
 
     /// <summary><c>ping</c> without <c>-I</c>: the kernel chooses the source (3 packets, bounded as <see cref="Netns.PingAsync"/>).</summary>
-    private static Task<ProcessResult> PingAsync(Netns ns, IPAddress to) =>
+    internal static Task<ProcessResult> PingAsync(Netns ns, IPAddress to) =>
         ns.ExecAsync("ping", ["-n", "-c", "3", "-i", "0.2", "-W", "1", "-w", "4", to.ToString()], TimeSpan.FromSeconds(10));
 
     /// <summary>Packets the laptop kept from leaving with no SA: dropped as <c>no_sa</c>, held for an acquire, or dropped by it.</summary>

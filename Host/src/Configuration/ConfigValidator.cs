@@ -19,6 +19,9 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
     /// <summary>Bounds of <c>ike.halfOpenTimeoutSeconds</c>: long enough for one IKE_AUTH round trip, short enough to bound a flood's state.</summary>
     public const int MinHalfOpenTimeout = 2, MaxHalfOpenTimeout = 600;
 
+    /// <summary>Most <c>ike.halfOpenPerSource</c>: the engine's global half-open limit (more would never bind).</summary>
+    public const int MaxHalfOpenPerSource = 5000;
+
     public void Validate()
     {
         ValidateIdentity();
@@ -255,6 +258,11 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
         if (ike.HalfOpenTimeoutSeconds is < MinHalfOpenTimeout or > MaxHalfOpenTimeout)
         {
             Error("ike.halfOpenTimeoutSeconds", $"{ike.HalfOpenTimeoutSeconds} is out of range ({MinHalfOpenTimeout} to {MaxHalfOpenTimeout})");
+        }
+
+        if (ike.HalfOpenPerSource is < 0 or > MaxHalfOpenPerSource)
+        {
+            Error("ike.halfOpenPerSource", $"{ike.HalfOpenPerSource} is out of range (0 to {MaxHalfOpenPerSource}; 0 disables)");
         }
     }
 

@@ -20,4 +20,10 @@ public sealed class IkeOptions
     /// RFC 7296 2.6); strongSwan's <c>charon.half_open_timeout</c> is 30 as well.
     /// </summary>
     public int HalfOpenTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Half-open responder SAs one source address may hold; IKE_SA_INIT requests over it are dropped unanswered and
+    /// counted (<c>ike.drops.per_source_limit</c>). 0: no limit. strongSwan's <c>charon.block_threshold</c> is 5 as well.
+    /// </summary>
+    public int HalfOpenPerSource { get; set; } = 5;
 }

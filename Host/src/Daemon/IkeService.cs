@@ -261,7 +261,7 @@ public sealed class IkeService : IHostedService, IDisposable
         PeerOptions? responder = ResponderPeer(config);
         var installer = new AcquireChildSaSink(new PolicyChildSaSink(new EspChildSaInstaller(_table, _selectors, _routes), _filter, _table), ReleaseHeld);
         Engine = new IkeEngine(_transport, new SpdIkePolicy(_policy, config), installer,
-            responder is null ? null : configs[responder.Name], loggers: _loggers);
+            responder is null ? null : configs[responder.Name], loggers: _loggers, halfOpenPerSource: config.Ike.HalfOpenPerSource);
         Engine.ResponderConfigSelector = ResponderConfigs(config, configs);
         Engine.ResponderIdentityChooser = IdentityChooser(config, configs);
         Engine.Established += OnEstablished;

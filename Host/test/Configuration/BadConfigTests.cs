@@ -167,6 +167,16 @@ public sealed class BadConfigTests : IDisposable
             "ike.halfOpenTimeoutSeconds: 0 is out of range (2 to 600)"
         },
         {
+            "half-open per source negative",
+            "{ " + Policy + ", \"ike\": { \"halfOpenPerSource\": -1 } }",
+            "ike.halfOpenPerSource: -1 is out of range (0 to 5000; 0 disables)"
+        },
+        {
+            "half-open per source over the global limit",
+            "{ " + Policy + ", \"ike\": { \"halfOpenPerSource\": 5001 } }",
+            "ike.halfOpenPerSource: 5001 is out of range (0 to 5000; 0 disables)"
+        },
+        {
             "policy source and bundle both",
             "{ \"policy\": { \"source\": \"p.pol\", \"bundle\": \"p.bundle\" }, \"control\": { \"socket\": \"@/run/c.sock\" } }",
             "policy: give exactly one of 'source' (a policy file compiled at start), 'bundle' (a signed bundle file) and 'pull' (a signed bundle fetched from a URL or file)"

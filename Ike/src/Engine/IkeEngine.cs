@@ -14,13 +14,16 @@ namespace IpsecFw.Ike.Engine;
 
 /// <summary>
 /// The IKE daemon's core: finds the SA for every datagram (by our SPI; new IKE_SA_INIT requests behind the cookie
-/// guard and the half-open limit), drives timers, and serialises everything on one loop, so that no
+/// guard, the limit per source address and the half-open limit), drives timers, and serialises everything on one loop, so that no
 /// <see cref="IkeSa"/> is ever touched by two threads. Sockets post datagrams with <see cref="Post"/> from any thread.
 /// </summary>
 public sealed class IkeEngine : IIkeSaHost, IDisposable
 {
     /// <summary>Work items (received datagrams, calls) queued for the loop at most; more are dropped and counted.</summary>
     public const int WorkQueueCapacity = 4096;
+
+    /// <summary>Half-open responder SAs one source address may hold by default (strongSwan's <c>charon.block_threshold</c> is 5 too).</summary>
+    public const int DefaultHalfOpenPerSource = 5;
 
     private readonly IIkeTransport _transport;
     private readonly IIkePolicy _policy;
@@ -33,13 +36,21 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
     private readonly Dictionary<ulong, IkeSa> _sas = [];
     private readonly Dictionary<(ulong SpiI, IPEndPoint Remote), IkeSa> _halfOpen = [];
     private readonly Dictionary<IkeSa, (ulong SpiI, IPEndPoint Remote)> _halfOpenKeys = [];
+    // Half-open SAs per source address; an address is here only while it holds one, so this holds at most as many
+    // entries as _halfOpen (the global limit bounds both).
+    private readonly Dictionary<IPAddress, int> _halfOpenPerSource = [];
     private readonly HashSet<uint> _childSpis = [];
     private readonly Lock _spiLock = new();
 
-    /// <summary>Creates an engine. <paramref name="responderConfig"/> null: this host does not answer IKE_SA_INIT.</summary>
+    /// <summary>
+    /// Creates an engine. <paramref name="responderConfig"/> null: this host does not answer IKE_SA_INIT.
+    /// <paramref name="halfOpenPerSource"/>: half-open responder SAs one source address may hold (0: no limit).
+    /// </summary>
     public IkeEngine(IIkeTransport transport, IIkePolicy policy, IChildSaSink sink, IkeSaConfig? responderConfig,
-        TimeProvider? time = null, ILoggerFactory? loggers = null, int cookieThreshold = 50, int maxHalfOpen = 5000)
+        TimeProvider? time = null, ILoggerFactory? loggers = null, int cookieThreshold = 50, int maxHalfOpen = 5000,
+        int halfOpenPerSource = DefaultHalfOpenPerSource)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(halfOpenPerSource);
         _transport = transport ?? throw new ArgumentNullException(nameof(transport));
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
         _sink = sink ?? throw new ArgumentNullException(nameof(sink));
@@ -50,6 +61,7 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
         _cookies = new CookieGuard(Time, cookieThreshold);
         _screen = new CookieScreen(_cookies);
         MaxHalfOpen = maxHalfOpen;
+        HalfOpenPerSource = halfOpenPerSource;
         // Wait, not DropWrite: writers only ever TryWrite, which under Wait returns false when the queue is full, so the
         // drop is counted (DropWrite makes TryWrite drop the item and still return true: uncounted drops, and an
         // InvokeAsync whose task never completes).
@@ -77,6 +89,20 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
 
     /// <summary>Most half-open responder SAs at once; more IKE_SA_INIT requests are dropped.</summary>
     public int MaxHalfOpen { get; }
+
+    /// <summary>
+    /// Most half-open responder SAs from one source address (0: no limit); more IKE_SA_INIT requests from it are dropped
+    /// unanswered. Checked after the cookie (RFC 7296 2.6), so that while cookies are required only a source that
+    /// returned one, and so receives at its address, can use up its share.
+    /// </summary>
+    public int HalfOpenPerSource { get; }
+
+    /// <summary>Half-open responder SAs from <paramref name="address"/> now. Read on the loop.</summary>
+    public int HalfOpenFrom(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return _halfOpenPerSource.GetValueOrDefault(SourceKey(address));
+    }
 
     /// <summary>Drops and refusals before any SA.</summary>
     public IkeEngineCounters Counters { get; } = new();
@@ -326,6 +352,15 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
             }
         }
 
+        // strongSwan's receiver.c checks its block_threshold at the same place: after the cookie, before the SA.
+        IPAddress source = SourceKey(remote.Address);
+        if (HalfOpenPerSource > 0 && _halfOpenPerSource.GetValueOrDefault(source) >= HalfOpenPerSource)
+        {
+            Counters.DroppedPerSourceLimit++;
+            _log.LogDebug("IKE_SA_INIT from {Remote} dropped: {Limit} half-open SAs from that address already", remote, HalfOpenPerSource);
+            return;
+        }
+
 #pragma warning disable CA2000 // Owned by _sas from here; closed by the engine.
         IkeSa? sa = IkeSa.Respond(config, this, message, request, local, remote, _loggers.CreateLogger("IpsecFw.Ike.Sa"), out string? refusal);
 #pragma warning restore CA2000
@@ -339,7 +374,9 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
         _sas[sa.LocalSpi] = sa;
         _halfOpen[(sa.InitiatorSpi, remote)] = sa;
         _halfOpenKeys[sa] = (sa.InitiatorSpi, remote);
+        _halfOpenPerSource[source] = _halfOpenPerSource.GetValueOrDefault(source) + 1;
         Counters.HalfOpen = _halfOpen.Count;
+        Counters.HalfOpenSources = _halfOpenPerSource.Count;
     }
 
     /// <inheritdoc/>
@@ -456,9 +493,23 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
         }
 
         _halfOpen.Remove(key);
+        IPAddress source = SourceKey(key.Remote.Address);
+        if (_halfOpenPerSource.TryGetValue(source, out int n) && n > 1)
+        {
+            _halfOpenPerSource[source] = n - 1;
+        }
+        else
+        {
+            _halfOpenPerSource.Remove(source);
+        }
+
         Counters.HalfOpen = _halfOpen.Count;
+        Counters.HalfOpenSources = _halfOpenPerSource.Count;
         return true;
     }
+
+    /// <summary>The address a source is counted under: an IPv4-mapped IPv6 address as the IPv4 address it maps.</summary>
+    private static IPAddress SourceKey(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private void RunSafely(Action item)
     {

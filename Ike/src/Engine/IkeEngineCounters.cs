@@ -29,6 +29,9 @@ public sealed class IkeEngineCounters
     /// <summary>IKE_SA_INIT refused because the half-open limit was reached.</summary>
     public long DroppedHalfOpenLimit { get; internal set; }
 
+    /// <summary>IKE_SA_INIT dropped unanswered because its source address already held <see cref="IkeEngine.HalfOpenPerSource"/> half-open SAs.</summary>
+    public long DroppedPerSourceLimit { get; internal set; }
+
     /// <summary>IKE_SA_INIT without a valid cookie while cookies were required: answered with a COOKIE (RFC 7296 2.6).</summary>
     public long CookiesSent => Interlocked.Read(ref _cookiesSent);
 
@@ -42,6 +45,9 @@ public sealed class IkeEngineCounters
 
     /// <summary>Responder SAs answered in IKE_SA_INIT whose IKE_AUTH has not completed yet (a gauge, not a count).</summary>
     public int HalfOpen { get; internal set; }
+
+    /// <summary>Source addresses holding at least one half-open responder SA now (a gauge; the size of the per-source table).</summary>
+    public int HalfOpenSources { get; internal set; }
 
     /// <summary>Half-open responder SAs closed because IKE_AUTH did not complete within the half-open timeout.</summary>
     public long HalfOpenExpired { get; internal set; }
