@@ -235,10 +235,8 @@ public sealed class DaemonHostileSetupTests
         ike = await right.CountersAsync("ike");
         string figures = string.Concat(
             Invariant($"{answered} of {Requests} answered in {attack.TotalSeconds:F1} s; then: "), string.Join(", ", held.Select(kv => $"{kv.Key}={kv.Value}")),
-            "
-after expiry: ", string.Join(", ", expired.Select(kv => $"{kv.Key}={kv.Value}")),
-            Invariant($"
-second round: {again} of {PerSource + 2} answered; "), string.Join(", ", ike.Select(kv => $"{kv.Key}={kv.Value}")));
+            "\nafter expiry: ", string.Join(", ", expired.Select(kv => $"{kv.Key}={kv.Value}")),
+            Invariant($"\nsecond round: {again} of {PerSource + 2} answered; "), string.Join(", ", ike.Select(kv => $"{kv.Key}={kv.Value}")));
         TestContext.Current.TestOutputHelper?.WriteLine(figures);
         Assert.Equal(PerSource, answered);
         Assert.Equal(Requests - PerSource, held["drops.per_source_limit"]);

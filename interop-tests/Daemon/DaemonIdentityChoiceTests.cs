@@ -86,7 +86,7 @@ public sealed class DaemonIdentityChoiceTests
         DateTime until = DateTime.UtcNow + s_bound;
         while (DateTime.UtcNow < until && (await gateway.CountersAsync("ike")).GetValueOrDefault("auth_failed.no_matching_peer") == 0)
         {
-            await Task.Delay(250);
+            await Task.Delay(250, TestContext.Current.CancellationToken);
         }
 
         ike = await gateway.CountersAsync("ike");
@@ -94,7 +94,7 @@ public sealed class DaemonIdentityChoiceTests
         Assert.Equal(ike["auth_failed"], ike["auth_failed.no_matching_peer"]);
         Assert.Contains("no configured peer accepts the identity", gateway.Log, StringComparison.Ordinal);
         Assert.True(await WaitLogAsync(gamma, nameof(IpsecFw.Ike.Messages.NotifyType.AuthenticationFailed)), Reports("gamma did not log the refusal", gamma, gateway));
-        Assert.DoesNotContain(await gamma.SasAsync(), sa => sa.GetProperty("state").GetString() == "established");
+        Assert.DoesNotContain((await gamma.SasAsync()).EnumerateArray(), sa => sa.GetProperty("state").GetString() == "established");
 
         // The refusal touched neither SA: both still carry traffic.
         sas = await gateway.SasAsync();
