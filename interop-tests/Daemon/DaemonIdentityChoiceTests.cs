@@ -41,9 +41,10 @@ public sealed class DaemonIdentityChoiceTests
         using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
         TestCertificate alphaCert = pki.IssueHost("laptop.alpha.example.com"), betaCert = pki.IssueHost("laptop.beta.example.com"),
             gammaCert = pki.IssueHost("laptop.gamma.example.com");
-        // alpha by its exact subject DN, beta by a DNS suffix of its CN; gamma fits neither.
+        // alpha by its exact subject DN (written as docs/configuration.md says, most specific RDN first), beta by a DNS
+        // suffix of its CN; gamma fits neither.
         (string gwDir, string gwJson) = DaemonConfigs.WriteGateway(pki.IssueHost("gw.example.com"), net.Right, s_gatewayTun,
-            [new GatewayPeer("alpha", alphaCert.Id, s_alphaPool.ToString()), new GatewayPeer("beta", "*.beta.example.com", s_betaPool.ToString())], s_dns);
+            [new GatewayPeer("alpha", "CN=laptop.alpha.example.com, O=Example, C=US", s_alphaPool.ToString()), new GatewayPeer("beta", "*.beta.example.com", s_betaPool.ToString())], s_dns);
         await using DaemonProcess gateway = await DaemonProcess.StartAsync(net.Right.Ns, gwDir, gwJson);
 
         // beta's office host: a second inner address of the gateway, in the half of the office /24 beta routes.

@@ -70,14 +70,14 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
         _config = state.Config;
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
         _log = loggers.CreateLogger<VirtualAddresses>();
-        PeerOptions? responder = IkeService.ResponderPeer(_config);
+        // Every peer can answer a CP request: one with an address by that address at IKE_SA_INIT, any peer by the identity
+        // claimed at IKE_AUTH (RFC 7296 2.15, ResponderIdentityChooser), so a pool of any peer is served.
         foreach (PeerOptions peer in _config.Peers.Where(p => p.Pool is not null))
         {
             PoolOptions? options = _config.Pools.FirstOrDefault(p => p.Name == peer.Pool);
             string? unused = options is null ? "no such pool"
                 : !IpPrefix.TryParse(options.Prefix, out IpPrefix prefix) ? "its prefix does not parse"
                 : prefix.Address.AddressFamily != AddressFamily.InterNetwork ? "IPv6 pools are not served yet (the engine answers INTERNAL_IP4_ADDRESS only)"
-                : peer != responder && peer.Address is null ? $"a peer without an address is asked only as the responder peer, which is '{responder?.Name}'"
                 : null;
             if (unused is not null)
             {
