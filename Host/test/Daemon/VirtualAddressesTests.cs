@@ -59,12 +59,13 @@ public sealed class VirtualAddressesTests
         Assert.True(client.RequestVirtualIp);
         Assert.Null(client.AddressPool);
 
-        // IPv6 pools: the engine answers INTERNAL_IP4_ADDRESS only. A second peer without an address is never asked;
-        // a peer with an address is, when it initiates from there.
+        // IPv6 pools: the engine answers INTERNAL_IP4_ADDRESS only. Every other peer is served, a second one without an
+        // address too (the identity claimed at IKE_AUTH chooses it, RFC 7296 2.15), and peers naming one pool share it.
         Assert.Null(addresses.Apply(config.Peers[0], Base()).AddressPool);
-        Assert.Null(addresses.PoolOf("other"));
+        Assert.NotNull(addresses.Apply(config.Peers[2], Base()).AddressPool);
         Assert.NotNull(addresses.Apply(config.Peers[3], Base()).AddressPool);
         Assert.Same(addresses.PoolOf("branch"), addresses.PoolOf("branch2"));
+        Assert.Same(addresses.PoolOf("branch"), addresses.PoolOf("other"));
         Assert.Equal(["pool.v4.leased"], addresses.ReadCounters().Keys.Where(k => k.StartsWith("pool.", StringComparison.Ordinal)));
     }
 
