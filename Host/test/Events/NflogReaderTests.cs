@@ -193,24 +193,13 @@ public sealed class NflogReaderTests
             byte[] cut = Message(NftLogPrefix.ForRule(0, 3), PacketBuilder.Tcp(s_outsider, s_self, 40001, 8081, PacketBuilder.TcpAck, new byte[1200]).AsSpan(0, 256), inDevice: 1);
             byte[] whole = Message(NftLogPrefix.Default, PacketBuilder.Udp(s_outsider, s_self, 5000, 5001, [1]), inDevice: 1);
             byte[] bad = Patch(whole, 20, 2);
-            for (int i = 0; i < 100; i++)
-            {
-                reader.Handle(cut);
-                reader.Handle(whole);
-                reader.Handle(bad);
-                events.Drain();
-            }
+            Feed(reader, cut, whole, bad, 1000);
+            events.Drain();
 
             long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 1000; i++)
-            {
-                reader.Handle(cut);
-                reader.Handle(whole);
-                reader.Handle(bad);
-            }
-
+            Feed(reader, cut, whole, bad, 1000);
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-            Assert.Equal(2200, Counter(events, "nflog.recorded"));
+            Assert.Equal(4000, Counter(events, "nflog.recorded"));
         }
     }
 
@@ -245,6 +234,18 @@ public sealed class NflogReaderTests
         config.Firewall.Nftables = true;
         config.Events = null;
         Assert.Equal(0, NflogReader.Group(config));
+    }
+
+    /// <summary>The measured loop, compiled optimised at once (no tiering or on-stack replacement while it runs).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Feed(NflogReader reader, byte[] a, byte[] b, byte[] c, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            reader.Handle(a);
+            reader.Handle(b);
+            reader.Handle(c);
+        }
     }
 
     private (EventPipeline Events, NflogReader Reader) Reader()
