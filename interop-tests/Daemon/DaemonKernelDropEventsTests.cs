@@ -26,7 +26,7 @@ public sealed class DaemonKernelDropEventsTests
         outsiders = IPv4{198.18.0.1};
         collector = IPv4{198.18.2.1};
         allow *(clients, servers);
-        deny tcp/8081(outsiders, *);
+        deny tcp/8081(outsiders, servers);
         allow tcp/514(servers, collector);
         allow tcp/6514(servers, collector);
         """;
@@ -80,7 +80,7 @@ public sealed class DaemonKernelDropEventsTests
             Assert.Equal(("inbound", "tcp", net.Left.Underlay.ToString(), net.Right.Underlay.ToString(), "vr"),
                 (f.GetProperty("direction").GetString(), f.GetProperty("protocol").GetString(), f.GetProperty("source").GetString(),
                     f.GetProperty("destination").GetString(), f.GetProperty("interface").GetString()));
-            Assert.Equal(("1", "6", "deny tcp/8081(outsiders, *);", "kernel_drop"),
+            Assert.Equal(("1", "6", "deny tcp/8081(outsiders, servers);", "kernel_drop"),
                 (f.GetProperty("rule").GetString(), f.GetProperty("line").GetString(), f.GetProperty("ruletext").GetString(), f.GetProperty("reason").GetString()));
             Assert.False(f.TryGetProperty("spi", out _));
         }
