@@ -56,6 +56,7 @@ APT_PACKAGES=(
     nftables                      # interop: masquerade in the middle namespace of the NAT-T topology
     nginx                         # interop: the static web server (ETag, Last-Modified, 304, HTTPS) daemons pull bundles from
     rsyslog                       # interop: the central collector of intrusion-detection events (DaemonEventsTests), run by the test in its namespace, never as a service
+    rsyslog-gnutls                # interop: rsyslog's TLS stream driver, the RFC 5425 collector of DaemonSyslogTlsTests
 )
 
 CONFIGURATION=Release

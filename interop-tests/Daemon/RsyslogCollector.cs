@@ -13,7 +13,8 @@ namespace IpsecFw.InteropTests.Daemon;
 /// foreground (<c>rsyslogd -n -f CONF -i PIDFILE</c>) inside a namespace of the test with a configuration of its own:
 /// imudp and imtcp on one address and port, <c>mmpstrucdata</c> to parse the RFC 5424 STRUCTURED-DATA, and a template
 /// that writes one line per message: <c>inputname|facility|severity|hostname|app-name|msgid|{parsed SD as JSON}|msg</c>.
-/// Stopped by its PID (SIGTERM, then SIGKILL).
+/// Or (<see cref="StartTlsAsync"/>) syslog over TLS only (RFC 5425), with rsyslog's gnutls stream driver (Debian package
+/// <c>rsyslog-gnutls</c>) and a certificate the test made. Stopped by its PID (SIGTERM, then SIGKILL).
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class RsyslogCollector : IAsyncDisposable
@@ -51,17 +52,53 @@ internal sealed class RsyslogCollector : IAsyncDisposable
     /// <summary>Null when rsyslogd is installed, else why the test cannot run.</summary>
     public static string? Missing() => File.Exists(Daemon) ? null : $"rsyslog is not installed ({Daemon} is absent; apt-get install rsyslog)";
 
+    /// <summary>The gnutls stream driver's module (package rsyslog-gnutls).</summary>
+    public const string GnutlsDriver = "/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so";
+
+    /// <summary>Null when rsyslogd and its gnutls driver are installed, else why the test cannot run.</summary>
+    public static string? MissingTls() => Missing() ?? (File.Exists(GnutlsDriver) ? null : $"rsyslog-gnutls is not installed ({GnutlsDriver} is absent; apt-get install rsyslog-gnutls)");
+
     /// <summary>Starts rsyslogd in <paramref name="ns"/>, listening on <paramref name="address"/>:<paramref name="port"/> (UDP and TCP), and waits until both are bound.</summary>
-    public static async Task<RsyslogCollector> StartAsync(Netns ns, IPAddress address, int port)
+    public static Task<RsyslogCollector> StartAsync(Netns ns, IPAddress address, int port)
+    {
+        string portText = port.ToString(CultureInfo.InvariantCulture);
+        return StartAsync(ns, port, udp: true, dir => $$"""
+            global(workDirectory="{{dir}}")
+            module(load="imudp")
+            module(load="imtcp")
+            """, $$"""
+            input(type="imudp" address="{{address}}" port="{{portText}}" ruleset="ids")
+            input(type="imtcp" address="{{address}}" port="{{portText}}" ruleset="ids")
+            """);
+    }
+
+    /// <summary>
+    /// Starts rsyslogd in <paramref name="ns"/> with one TLS listener on <paramref name="address"/>:<paramref name="port"/>
+    /// (RFC 5425 octet-counted frames), presenting <paramref name="server"/> (PEM certificate and key files) and asking
+    /// every client for a certificate that chains to <paramref name="caFile"/> (<c>x509/certvalid</c>).
+    /// </summary>
+    public static Task<RsyslogCollector> StartTlsAsync(Netns ns, IPAddress address, int port, string caFile, (string Certificate, string Key) server)
+    {
+        string portText = port.ToString(CultureInfo.InvariantCulture);
+        return StartAsync(ns, port, udp: false, dir => $$"""
+            global(workDirectory="{{dir}}"
+                   defaultNetstreamDriver="gtls"
+                   defaultNetstreamDriverCAFile="{{caFile}}"
+                   defaultNetstreamDriverCertFile="{{server.Certificate}}"
+                   defaultNetstreamDriverKeyFile="{{server.Key}}")
+            module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="x509/certvalid")
+            """, $$"""
+            input(type="imtcp" address="{{address}}" port="{{portText}}" ruleset="ids")
+            """);
+    }
+
+    private static async Task<RsyslogCollector> StartAsync(Netns ns, int port, bool udp, Func<string, string> modules, string inputs)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-rsyslog-").FullName;
         string received = Path.Combine(dir, "received.log");
         string conf = Path.Combine(dir, "rsyslog.conf");
         string portText = port.ToString(CultureInfo.InvariantCulture);
-        File.WriteAllText(conf, $$"""
-            global(workDirectory="{{dir}}")
-            module(load="imudp")
-            module(load="imtcp")
+        File.WriteAllText(conf, modules(dir) + "\n" + $$"""
             module(load="mmpstrucdata")
             template(name="ids" type="list") {
               property(name="inputname") constant(value="|")
@@ -77,9 +114,7 @@ internal sealed class RsyslogCollector : IAsyncDisposable
               action(type="mmpstrucdata")
               action(type="omfile" file="{{received}}" template="ids")
             }
-            input(type="imudp" address="{{address}}" port="{{portText}}" ruleset="ids")
-            input(type="imtcp" address="{{address}}" port="{{portText}}" ruleset="ids")
-            """);
+            """ + "\n" + inputs + "\n");
         ProcessStartInfo info = ProcessRunner.StartInfo(ns.IpTool, ["netns", "exec", ns.Name, Daemon, "-n", "-f", conf, "-i", Path.Combine(dir, "rsyslogd.pid")]);
         var process = new Process { StartInfo = info };
         var collector = new RsyslogCollector(dir, process);
@@ -89,7 +124,7 @@ internal sealed class RsyslogCollector : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        // Ready when both sockets are bound (ss in the namespace), at most 10 s.
+        // Ready when its sockets are bound (ss in the namespace), at most 10 s.
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(10))
         {
@@ -101,7 +136,7 @@ internal sealed class RsyslogCollector : IAsyncDisposable
 
             ProcessResult ss = await ns.ExecAsync("ss", ["-Hlnut", "sport", "=", ":" + portText], TimeSpan.FromSeconds(5));
             string[] lines = ss.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            if (lines.Any(l => l.StartsWith("udp", StringComparison.Ordinal)) && lines.Any(l => l.StartsWith("tcp", StringComparison.Ordinal)))
+            if ((!udp || lines.Any(l => l.StartsWith("udp", StringComparison.Ordinal))) && lines.Any(l => l.StartsWith("tcp", StringComparison.Ordinal)))
             {
                 return collector;
             }
@@ -110,7 +145,7 @@ internal sealed class RsyslogCollector : IAsyncDisposable
         }
 
         await collector.DisposeAsync();
-        throw new InvalidOperationException($"rsyslogd did not bind {address}:{port} within 10 s: {collector.Output}");
+        throw new InvalidOperationException($"rsyslogd did not bind port {port} within 10 s: {collector.Output}");
     }
 
     /// <summary>The received lines so far.</summary>

@@ -11,7 +11,8 @@ namespace IpsecFw.InteropTests.Nftables;
 
 /// <summary>
 /// nft itself accepts every ruleset <see cref="NftRulesetBuilder"/> writes for the paper's figures and for a policy that
-/// uses every feature (reject, log, ranges, both families, ICMP, other protocols): first in check mode
+/// uses every feature (reject, log, ranges, both families, ICMP, other protocols), without and with the NFLOG rules of
+/// the daemon's intrusion-detection events: first in check mode
 /// (<c>nft -c -f</c>), then applied for real, twice (the second run replaces the table in one transaction), inside a
 /// namespace the test creates.
 /// </summary>
@@ -57,10 +58,13 @@ public sealed class NftRulesetCheckTests
         NftPreconditions.SkipUnlessAvailable();
         // One namespace for all: each ruleset replaces the previous table, as a reload does.
         await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
-        foreach ((string label, string policy, string? self, string address) in s_rulesets)
+        // Each ruleset as it is without events, and with the NFLOG rules of the daemon's events (a shared limit object).
+        foreach ((string label, string policy, string? self, string address, int? group) in s_rulesets.SelectMany(
+            r => new[] { (r.Label, r.Policy, r.Self, r.Address, (int?)null), (r.Label + " (events)", r.Policy, r.Self, r.Address, 32473) }))
         {
             DateTimeOffset notBefore = label.Contains("old", StringComparison.Ordinal) ? new(1999, 3, 1, 0, 0, 0, TimeSpan.Zero) : s_current;
-            string ruleset = Build(policy, self, notBefore, [IPAddress.Parse(address)], new NftOptions { TunDevice = "ipsecfw0" });
+            string ruleset = Build(policy, self, notBefore, [IPAddress.Parse(address)], new NftOptions { TunDevice = "ipsecfw0", EventGroup = group });
+            Assert.Equal(group is not null, ruleset.Contains(" group 32473 snaplen 256 ", StringComparison.Ordinal));
             string file = Path.Combine(Path.GetTempPath(), $"ipsecfw-nft-{Guid.NewGuid():N}.nft");
             await File.WriteAllTextAsync(file, ruleset, TestContext.Current.CancellationToken);
             try

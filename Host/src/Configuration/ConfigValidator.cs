@@ -462,6 +462,12 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
             Error("events.hostname", $"'{hostname}' is not a syslog HOSTNAME (1 to 255 printable US-ASCII characters, no spaces; RFC 5424 6.2.4)");
         }
 
+        if (events.NflogGroup is < 0 or > 65535)
+        {
+            Error("events.nflogGroup", $"{events.NflogGroup} is not an NFLOG group (1 to 65535, or 0 for none)");
+        }
+
+        Range(events.NflogRate, 1, 10_000, "events.nflogRate");
         if (events.File is null && events.Syslog.Count == 0)
         {
             Error("events", "give 'file', 'syslog' or both (where the events go), or leave 'events' out");
@@ -472,16 +478,66 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
             SyslogTargetOptions target = events.Syslog[i];
             string at = $"events.syslog[{i}]";
             Address(target.Address, at + ".address");
-            Port(target.Port, at + ".port");
-            if (target.Protocol is not ("udp" or "tcp"))
+            Port(target.EffectivePort, at + ".port");
+            if (target.Protocol is not ("udp" or "tcp" or "tls"))
             {
-                Error(at + ".protocol", $"'{target.Protocol}' is not 'udp' or 'tcp'");
+                Error(at + ".protocol", $"'{target.Protocol}' is not 'udp', 'tcp' or 'tls'");
             }
+
+            ValidateSyslogTls(target, at);
 
             if (!Events.SyslogFacility.TryParse(target.Facility, out _))
             {
                 Error(at + ".facility", $"'{target.Facility}' is not a syslog facility ({string.Join(", ", Events.SyslogFacility.Names)})"
                     + Suggest(target.Facility, Events.SyslogFacility.Names));
+            }
+        }
+    }
+
+    private void ValidateSyslogTls(SyslogTargetOptions target, string at)
+    {
+        if (target.Protocol != "tls")
+        {
+            foreach ((string key, bool given) in new[]
+            {
+                ("caCertificates", target.CaCertificates.Count > 0), ("serverName", target.ServerName is not null),
+                ("clientCertificate", target.ClientCertificate is not null), ("clientKey", target.ClientKey is not null),
+            })
+            {
+                if (given)
+                {
+                    Error($"{at}.{key}", $"is only for the protocol 'tls' (this collector's is '{target.Protocol}')");
+                }
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < target.CaCertificates.Count; i++)
+        {
+            CertificateFile(target.CaCertificates[i], $"{at}.caCertificates[{i}]");
+        }
+
+        if (target.ServerName is { } name && (name.Length is 0 or > 253 || name.Any(c => c is <= ' ' or > '~')))
+        {
+            Error(at + ".serverName", $"'{name}' is not a host name or address");
+        }
+
+        if ((target.ClientCertificate is null) != (target.ClientKey is null))
+        {
+            Error(at + (target.ClientKey is null ? ".clientKey" : ".clientCertificate"), "give clientCertificate and clientKey together");
+        }
+        else if (target.ClientCertificate is { } certificate && target.ClientKey is { } key
+            && ReadableFile(certificate, at + ".clientCertificate") && ReadableFile(key, at + ".clientKey"))
+        {
+            try
+            {
+                using var pair = X509Certificate2.CreateFromPemFile(
+                    config.ResolvePath(certificate), config.ResolvePath(key));
+            }
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
+            {
+                Error(at + ".clientKey", $"'{key}' is not a PEM private key that matches the certificate '{certificate}'");
             }
         }
     }

@@ -32,6 +32,18 @@ public sealed class EventsOptions
     /// </summary>
     public int QueueSize { get; set; } = 4096;
 
+    /// <summary>
+    /// The NFLOG group (1 to 65535; 0: off) through which the kernel hands the daemon the packets its nftables table
+    /// denies in clear (<c>firewall.nftables</c>), each an event with the reason <c>kernel_drop</c>.
+    /// </summary>
+    public int NflogGroup { get; set; } = DefaultNflogGroup;
+
+    /// <summary>Packets a second, in all, that the nftables rules pass to the NFLOG group (one shared limit in the table; 1 to 10,000).</summary>
+    public int NflogRate { get; set; } = 50;
+
+    /// <summary>The default of <see cref="NflogGroup"/> (RFC 5612's example enterprise number, as in the syslog SD-ID).</summary>
+    public const int DefaultNflogGroup = 32473;
+
     /// <summary>The HOSTNAME of syslog messages and <c>host</c> of JSON lines (default: the machine's host name).</summary>
     public string? Hostname { get; set; }
 }

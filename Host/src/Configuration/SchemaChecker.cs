@@ -92,7 +92,7 @@ internal sealed class SchemaChecker(ConfigJsonContext context, List<ConfigError>
         string? expected = type switch
         {
             _ when type == typeof(string) => element.ValueKind == JsonValueKind.String ? null : "a string",
-            _ when type == typeof(int) => element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out _) ? null : "an integer",
+            _ when type == typeof(int) || type == typeof(int?) => element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out _) ? null : "an integer",
             _ when type == typeof(bool) => element.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : "true or false",
             _ when type.IsEnum => CheckEnum(element, type, path),
             _ => null,

@@ -27,18 +27,7 @@ public static class BundleSources
         var cas = new List<X509Certificate2>();
         foreach (string file in pull.CaCertificates)
         {
-            string path = config.ResolvePath(file);
-            var collection = new X509Certificate2Collection();
-            if (File.ReadAllText(path).Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
-            {
-                collection.ImportFromPemFile(path);
-            }
-            else
-            {
-                collection.Add(X509CertificateLoader.LoadCertificateFromFile(path));
-            }
-
-            cas.AddRange(collection);
+            cas.AddRange(CertificateFiles.Read(config.ResolvePath(file)));
         }
 
         return new HttpBundleSource(new Uri(pull.Location, UriKind.Absolute), cas, timeout);

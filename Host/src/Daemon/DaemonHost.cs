@@ -88,6 +88,13 @@ public static class DaemonHost
 
         // Before IKE and the data path, so that it stops after them and writes their last events.
         services.AddHostedService(sp => sp.GetRequiredService<EventPipeline>());
+        if (NflogReader.Group(config) > 0)
+        {
+            // Before the firewall installs the rules that log to its group; stopped after it removed them.
+            services.AddSingleton<NflogReader>();
+            services.AddHostedService(sp => sp.GetRequiredService<NflogReader>());
+        }
+
         FirewallServices.AddHostedService(services);
         services.AddHostedService<SignalService>();
         if (OperatingSystem.IsLinux() && config.Peers.Count > 0)

@@ -68,7 +68,15 @@ public sealed class NftablesFirewall : IHostedService, IDisposable
 
         _nft = _find() ?? throw new FirewallStartException(
             "firewall.nftables is true but the 'nft' command was not found (install nftables, or set firewall.nftables to false)");
-        _options = new NftOptions { Table = config.Firewall.Table, TunDevice = config.Tun?.Name, IkePort = config.Ike.Port, NatPort = config.Ike.NatPort };
+        _options = new NftOptions
+        {
+            Table = config.Firewall.Table,
+            TunDevice = config.Tun?.Name,
+            IkePort = config.Ike.Port,
+            NatPort = config.Ike.NatPort,
+            EventGroup = Events.NflogReader.Group(config) is > 0 and int group ? group : null,
+            EventRate = config.Events?.NflogRate ?? 50,
+        };
         PolicyState current = _policy.Current ?? throw new FirewallStartException("firewall: no policy is loaded");
         if (Apply(current) is { } error)
         {

@@ -110,6 +110,9 @@ public sealed partial class SpdPacketFilter : IPacketFilter, IDisposable
     /// <summary>The enforced snapshot, or null before the first <see cref="Apply"/>.</summary>
     public PolicySnapshot? Enforced => Volatile.Read(ref _enforced)?.Local;
 
+    /// <summary>The enforced policy with its rule lines (the NFLOG reader names the kernel's rules by it), or null before the first <see cref="Apply"/>.</summary>
+    internal EnforcedPolicy? CurrentPolicy => Volatile.Read(ref _enforced);
+
     /// <summary>Fragments dropped by the two reassemblers for <paramref name="reason"/> (control plane: read racily).</summary>
     public long FragmentDrops(FragmentDropReason reason) => _inboundFragments.Drops(reason) + _outboundFragments.Drops(reason);
 

@@ -19,4 +19,16 @@ internal static partial class EventLog
 
     [LoggerMessage(5104, LogLevel.Warning, "{Dropped} intrusion-detection events were dropped: the queue from the packet path was full")]
     public static partial void QueueFull(ILogger logger, long dropped);
+
+    [LoggerMessage(5105, LogLevel.Information, "NFLOG group {Group} bound: the kernel's nftables drops in clear are events")]
+    public static partial void NflogBound(ILogger logger, int group);
+
+    [LoggerMessage(5106, LogLevel.Warning, "NFLOG group {Group} cannot be bound ({Error}): the kernel's nftables drops in clear are not events (only counted by nftables)")]
+    public static partial void NflogBindFailed(ILogger logger, int group, string error);
+
+    [LoggerMessage(5107, LogLevel.Warning, "Reading NFLOG group {Group} failed (errno {Errno}); counted, retrying")]
+    public static partial void NflogReceiveFailed(ILogger logger, int group, int errno);
+
+    [LoggerMessage(5108, LogLevel.Information, "Syslog collector {Target} (tls) connected, {Protocol}")]
+    public static partial void SyslogTlsConnected(ILogger logger, string target, string protocol);
 }

@@ -2,6 +2,7 @@
 //
 //   packet path (SpdPacketFilter, inbound and outbound loops)   IKE loop (IkeService: a refused IKE_AUTH)
 //        │ RecordDenial: one IdsEvent copied into the ring          │ RecordIkeRefusal
+//        │                  NFLOG reader (NflogReader: the kernel's nftables drops in clear) │ RecordKernelDrop
 //        ▼        (no allocation, never blocks; full → dropped, counted)
 //   EventRing (preallocated, bounded, many writers, one reader)
 //        │
@@ -11,6 +12,7 @@
 //     3. every sink: JsonFileSink, SyslogUdpSink, SyslogTcpSink (its own sender task), then Flush
 //     4. once a second: "N suppressed" summaries due (each address at most every 10 s); a pending Reopen (SIGHUP)
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using IpsecFw.Host.Configuration;
 using IpsecFw.Host.Control;
 using IpsecFw.Host.Daemon;
@@ -38,6 +40,7 @@ public sealed class EventPipeline : IHostedService, IStatusSource, IDisposable
     private readonly EventRing? _ring;
     private readonly EventRateLimiter? _limiter;
     private readonly List<IEventSink> _sinks = [];
+    private readonly List<(string Prefix, Func<IEnumerable<KeyValuePair<string, long>>> Read)> _counterSources = [];
     private readonly List<(UInt128? Source, long Count, long Since)> _summaries = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly EventsOptions? _options;
@@ -86,15 +89,35 @@ public sealed class EventPipeline : IHostedService, IStatusSource, IDisposable
         for (int i = 0; i < options.Syslog.Count; i++)
         {
             SyslogTargetOptions target = options.Syslog[i];
-            var endPoint = new IPEndPoint(IPAddress.Parse(target.Address), target.Port);
+            var endPoint = new IPEndPoint(IPAddress.Parse(target.Address), target.EffectivePort);
             int facility = SyslogFacility.TryParse(target.Facility, out int code)
                 ? code
                 : throw new ArgumentException($"events.syslog[{i}].facility: '{target.Facility}' is not a syslog facility", nameof(options));
             string name = "syslog" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            _sinks.Add(target.Protocol == "tcp"
-                ? new SyslogTcpSink(name, endPoint, facility, Host, logger)
-                : new SyslogUdpSink(name, endPoint, facility, Host, logger));
+            _sinks.Add(target.Protocol switch
+            {
+                "tcp" => new SyslogTcpSink(name, endPoint, facility, Host, logger),
+                "tls" => new SyslogTcpSink(name, endPoint, facility, Host, logger, Tls(target, baseDirectory)),
+                _ => new SyslogUdpSink(name, endPoint, facility, Host, logger),
+            });
         }
+    }
+
+    /// <summary>The TLS settings of a <c>tls</c> collector, its files read (the configuration was validated).</summary>
+    private static SyslogTls Tls(SyslogTargetOptions target, string baseDirectory)
+    {
+        var cas = new X509Certificate2Collection();
+        foreach (string file in target.CaCertificates)
+        {
+            cas.AddRange(CertificateFiles.Read(Path.GetFullPath(file, baseDirectory)));
+        }
+
+#pragma warning disable CA2000 // The sink owns the client certificate and disposes it with itself (SyslogTcpSink.Dispose).
+        X509Certificate2? client = target.ClientCertificate is { } certificate && target.ClientKey is { } key
+            ? X509Certificate2.CreateFromPemFile(Path.GetFullPath(certificate, baseDirectory), Path.GetFullPath(key, baseDirectory))
+            : null;
+#pragma warning restore CA2000
+        return new SyslogTls(target.ServerName ?? target.Address, cas, client);
     }
 
     /// <summary>True when <c>events</c> is configured.</summary>
@@ -129,6 +152,43 @@ public sealed class EventPipeline : IHostedService, IStatusSource, IDisposable
             Peer = peer,
             Policy = policy,
         });
+    }
+
+    /// <summary>
+    /// The NFLOG reader: a packet in clear that the kernel's table denied by <paramref name="verdict"/> (the rule its log
+    /// prefix named), arriving on (<paramref name="inbound"/>) or leaving by the interface <paramref name="interfaceIndex"/>;
+    /// <paramref name="policy"/> is the running policy when that rule is its own, else null. Never blocks or allocates.
+    /// </summary>
+    internal void RecordKernelDrop(bool inbound, in FlowKey flow, uint interfaceIndex, in Verdict verdict, EnforcedPolicy? policy)
+    {
+        if (_ring is null)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _recorded);
+        _ring.TryWrite(new IdsEvent
+        {
+            Kind = IdsEventKind.KernelDenied,
+            UnixMilliseconds = _time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Inbound = inbound,
+            Flow = flow,
+            Interface = interfaceIndex,
+            Verdict = verdict,
+            Policy = policy,
+        });
+    }
+
+    /// <summary>
+    /// Adds counters to this pipeline's <c>events</c> section of <c>ipsecfw status</c>, each named
+    /// <paramref name="prefix"/><c>.NAME</c> (the NFLOG reader's).
+    /// </summary>
+    internal void AddCounters(string prefix, Func<IEnumerable<KeyValuePair<string, long>>> read)
+    {
+        lock (_counterSources)
+        {
+            _counterSources.Add((prefix, read));
+        }
     }
 
     /// <summary>
@@ -254,6 +314,17 @@ public sealed class EventPipeline : IHostedService, IStatusSource, IDisposable
             foreach ((string name, long value) in sink.ReadCounters())
             {
                 counters[sink.Name + "." + name] = value;
+            }
+        }
+
+        lock (_counterSources)
+        {
+            foreach ((string prefix, Func<IEnumerable<KeyValuePair<string, long>>> read) in _counterSources)
+            {
+                foreach ((string name, long value) in read())
+                {
+                    counters[prefix + "." + name] = value;
+                }
             }
         }
 

@@ -26,7 +26,7 @@ internal static class EventRenderer
         DateTimeOffset time = DateTimeOffset.FromUnixTimeMilliseconds(e.UnixMilliseconds);
         return e.Kind switch
         {
-            IdsEventKind.Denied => Denied(e, time),
+            IdsEventKind.Denied or IdsEventKind.KernelDenied => Denied(e, time),
             IdsEventKind.IkeRefused => IkeRefused(e, time),
             _ => Suppressed(e, time),
         };
@@ -62,7 +62,17 @@ internal static class EventRenderer
             fields.Add(EventField.Of("icmpType", e.Flow.IcmpType));
         }
 
-        fields.Add(EventField.Of("spi", e.Spi.ToString("x8", CultureInfo.InvariantCulture)));
+        bool kernel = e.Kind == IdsEventKind.KernelDenied;
+        string device = kernel ? InterfaceName(e.Interface) : "";
+        if (kernel)
+        {
+            fields.Add(EventField.Of("interface", device));
+        }
+        else
+        {
+            fields.Add(EventField.Of("spi", e.Spi.ToString("x8", CultureInfo.InvariantCulture)));
+        }
+
         if (e.Peer is { } saPeer)
         {
             fields.Add(EventField.Of("peer", peer));
@@ -73,10 +83,13 @@ internal static class EventRenderer
         fields.Add(EventField.Of("line", e.Verdict.Line));
         fields.Add(EventField.Of("ruleText", rule));
         fields.Add(EventField.Of("policyVersion", e.Policy?.Local.Version ?? 0));
-        fields.Add(EventField.Of("reason", "policy_denied"));
+        fields.Add(EventField.Of("reason", kernel ? "kernel_drop" : "policy_denied"));
         string ports2 = ports ? $"{source}:{e.Flow.SourcePort} -> {destination}:{e.Flow.DestinationPort}" : $"{source} -> {destination}";
         string from = e.Peer is null ? "no SA peer" : peer.Length > 0 ? "peer " + peer : "peer " + e.Peer.PeerName;
-        string message = $"denied {direction} {protocol} {ports2} on SA {e.Spi:x8} ({from}) by {(e.Verdict.IsDefault ? "the default deny" : $"rule {e.Verdict.RuleIndex} line {e.Verdict.Line}")}";
+        string by = e.Verdict.IsDefault ? "the default deny" : $"rule {e.Verdict.RuleIndex} line {e.Verdict.Line}";
+        string message = kernel
+            ? $"denied {direction} {protocol} {ports2} in clear on {device} by {by} (nftables)"
+            : $"denied {direction} {protocol} {ports2} on SA {e.Spi:x8} ({from}) by {by}";
         return new RenderedEvent(time, "denied", Warning, message, fields);
     }
 
@@ -119,6 +132,24 @@ internal static class EventRenderer
     /// <summary>An RFC 3339 UTC time with milliseconds, as RFC 5424 6.2.3 and the JSON lines write it: <c>2026-11-25T11:42:25.123Z</c>.</summary>
     public static string Timestamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The interface's name in this network namespace (<c>if_indextoname</c>), or its index when it is gone.</summary>
+    private static string InterfaceName(uint index)
+    {
+        if (index == 0)
+        {
+            return "-";
+        }
+
+        byte[] name = new byte[Platform.Interop.NetlinkCalls.IfNameSize];
+        if (OperatingSystem.IsLinux() && Platform.Interop.NetlinkCalls.IfIndexToName(index, name) != 0)
+        {
+            int end = Array.IndexOf(name, (byte)0);
+            return System.Text.Encoding.ASCII.GetString(name, 0, end < 0 ? name.Length : end);
+        }
+
+        return index.ToString(CultureInfo.InvariantCulture);
+    }
 
     private static string Cut(string text) => text.Length <= MaxTextLength ? text : text[..MaxTextLength];
 

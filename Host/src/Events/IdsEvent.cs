@@ -28,13 +28,16 @@ internal struct IdsEvent
     /// <summary>The SPI of the SA the packet came on or would leave on (<see cref="IdsEventKind.Denied"/>).</summary>
     public uint Spi;
 
-    /// <summary>The deciding rule, or the default deny (<see cref="IdsEventKind.Denied"/>).</summary>
+    /// <summary><see cref="IdsEventKind.KernelDenied"/>: the index of the interface the packet came in on or would leave by (0: unknown).</summary>
+    public uint Interface;
+
+    /// <summary>The deciding rule, or the default deny (<see cref="IdsEventKind.Denied"/>, <see cref="IdsEventKind.KernelDenied"/>).</summary>
     public Verdict Verdict;
 
     /// <summary>The SA's peer (its certificate identity), or null when the SPI has none.</summary>
     public SaPeer? Peer;
 
-    /// <summary>The policy that decided (for the rule's text and version).</summary>
+    /// <summary>The policy that decided (for the rule's text and version); for a kernel drop, null when the rule is not the running policy's.</summary>
     public EnforcedPolicy? Policy;
 
     /// <summary><see cref="IdsEventKind.IkeRefused"/>: the reason's name (<c>not-allowed</c>, <c>bad-signature</c>...).</summary>

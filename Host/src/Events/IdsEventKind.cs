@@ -11,4 +11,10 @@ internal enum IdsEventKind : byte
 
     /// <summary>The summary of events the rate limit suppressed for one remote address (<c>suppressed</c>).</summary>
     Suppressed,
+
+    /// <summary>
+    /// A packet in clear that the kernel's nftables table denied, read back through NFLOG (<c>denied</c>, reason
+    /// <c>kernel_drop</c>).
+    /// </summary>
+    KernelDenied,
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using static IpsecFw.Host.Platform.NetlinkBytes;
 
 namespace IpsecFw.Host.Platform;
 
@@ -153,34 +154,4 @@ internal static class SockDiag
             BinaryPrimitives.WriteUInt128BigEndian(destination, address);
         }
     }
-
-    private static void WriteHost32(Span<byte> m, int offset, uint value)
-    {
-        if (BitConverter.IsLittleEndian)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(m[offset..], value);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(m[offset..], value);
-        }
-    }
-
-    private static void WriteHost16(Span<byte> m, int offset, ushort value)
-    {
-        if (BitConverter.IsLittleEndian)
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(m[offset..], value);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(m[offset..], value);
-        }
-    }
-
-    private static uint ReadHost32(ReadOnlySpan<byte> m, int offset) =>
-        BitConverter.IsLittleEndian ? BinaryPrimitives.ReadUInt32LittleEndian(m[offset..]) : BinaryPrimitives.ReadUInt32BigEndian(m[offset..]);
-
-    private static ushort ReadHost16(ReadOnlySpan<byte> m, int offset) =>
-        BitConverter.IsLittleEndian ? BinaryPrimitives.ReadUInt16LittleEndian(m[offset..]) : BinaryPrimitives.ReadUInt16BigEndian(m[offset..]);
 }

@@ -73,8 +73,43 @@ public sealed class BadConfigTests : IDisposable
         },
         {
             "events syslog protocol",
-            "{ " + Policy + ", \"events\": { \"syslog\": [ { \"address\": \"198.18.0.9\" }, { \"address\": \"198.18.0.9\", \"protocol\": \"tls\" } ] } }",
-            "events.syslog[1].protocol: 'tls' is not 'udp' or 'tcp'"
+            "{ " + Policy + ", \"events\": { \"syslog\": [ { \"address\": \"198.18.0.9\" }, { \"address\": \"198.18.0.9\", \"protocol\": \"dtls\" } ] } }",
+            "events.syslog[1].protocol: 'dtls' is not 'udp', 'tcp' or 'tls'"
+        },
+        {
+            "events syslog port not a number",
+            "{ " + Policy + ", \"events\": { \"syslog\": [ { \"address\": \"198.18.0.9\", \"port\": \"6514\" } ] } }",
+            "events.syslog[0].port: expected an integer, got a string"
+        },
+        {
+            "events syslog TLS key on a TCP collector",
+            "{ " + Policy + ", \"events\": { \"syslog\": [ { \"address\": \"198.18.0.9\", \"protocol\": \"tcp\", \"serverName\": \"logs.example.com\" } ] } }",
+            "events.syslog[0].serverName: is only for the protocol 'tls' (this collector's is 'tcp')"
+        },
+        {
+            "events syslog TLS client certificate without its key",
+            "{ " + Policy + ", \"events\": { \"syslog\": [ { \"address\": \"198.18.0.9\", \"protocol\": \"tls\", \"clientCertificate\": \"host.crt\" } ] } }",
+            "events.syslog[0].clientKey: give clientCertificate and clientKey together"
+        },
+        {
+            "events syslog TLS client key that is not a key",
+            "{ " + Policy + ", \"events\": { \"syslog\": [ { \"address\": \"198.18.0.9\", \"protocol\": \"tls\", \"clientCertificate\": \"host.crt\", \"clientKey\": \"garbage.pem\" } ] } }",
+            "events.syslog[0].clientKey: 'garbage.pem' is not a PEM private key that matches the certificate 'host.crt'"
+        },
+        {
+            "events syslog TLS CA that is not a certificate",
+            "{ " + Policy + ", \"events\": { \"syslog\": [ { \"address\": \"198.18.0.9\", \"protocol\": \"tls\", \"caCertificates\": [ \"garbage.pem\" ] } ] } }",
+            "events.syslog[0].caCertificates[0]: 'garbage.pem' is not an X.509 certificate (PEM or DER)"
+        },
+        {
+            "events NFLOG group out of range",
+            "{ " + Policy + ", \"events\": { \"file\": \"e.jsonl\", \"nflogGroup\": 65536 } }",
+            "events.nflogGroup: 65536 is not an NFLOG group (1 to 65535, or 0 for none)"
+        },
+        {
+            "events NFLOG rate out of range",
+            "{ " + Policy + ", \"events\": { \"file\": \"e.jsonl\", \"nflogRate\": 0 } }",
+            "events.nflogRate: 0 is out of range (1 to 10000)"
         },
         {
             "events syslog address",

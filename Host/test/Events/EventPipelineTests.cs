@@ -206,29 +206,4 @@ public sealed class EventPipelineTests : IDisposable
         packet.CopyTo(buffer.Packet);
         return buffer;
     }
-
-    private sealed class RecordingSink : IEventSink
-    {
-        public List<RenderedEvent> Events { get; } = [];
-
-        public string Name => "test";
-
-        public string Description => "test";
-
-        public void Write(RenderedEvent e) => Events.Add(e);
-
-        public void Flush()
-        {
-        }
-
-        public void Reopen()
-        {
-        }
-
-        public IEnumerable<KeyValuePair<string, long>> ReadCounters() => [new("written", Events.Count)];
-
-        public void Dispose()
-        {
-        }
-    }
 }

@@ -19,6 +19,21 @@ public sealed record NftOptions
     /// <summary>The NAT-traversal port shared by IKE and ESP in UDP (4500).</summary>
     public int NatPort { get; init; } = 4500;
 
+    /// <summary>
+    /// The NFLOG group (1 to 65535) the log rules of the deny rules and of the default deny send their packets to, for
+    /// the daemon's intrusion-detection events; null: no such rules (the default deny logs to the kernel log instead).
+    /// </summary>
+    public int? EventGroup { get; init; }
+
+    /// <summary>Packets a second, in all, that the NFLOG rules send (one shared nftables <c>limit</c>; burst twice this; 1 to 10,000).</summary>
+    public int EventRate { get; init; } = 50;
+
+    /// <summary>Bytes of each logged packet copied to the daemon (<c>snaplen</c>): the IP and transport headers.</summary>
+    public const int EventSnapLength = 256;
+
+    /// <summary>The name of the table's shared <c>limit</c> object of the NFLOG rules.</summary>
+    public const string EventLimitName = "ipsecfw_events";
+
     /// <summary>True for a table name the builder accepts.</summary>
     public static bool IsValidTableName(string? name) =>
         name is { Length: > 0 and <= 32 } && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
@@ -43,6 +58,16 @@ public sealed record NftOptions
         if (IkePort is < 1 or > 65535 || NatPort is < 1 or > 65535)
         {
             return $"ports: {IkePort} and {NatPort} must both be 1 to 65535";
+        }
+
+        if (EventGroup is < 1 or > 65535)
+        {
+            return $"event group: {EventGroup} is not an NFLOG group (1 to 65535)";
+        }
+
+        if (EventRate is < 1 or > 10_000)
+        {
+            return $"event rate: {EventRate} is out of range (1 to 10000)";
         }
 
         return null;

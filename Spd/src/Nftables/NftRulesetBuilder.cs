@@ -15,6 +15,9 @@ namespace IpsecFw.Spd.Nftables;
 /// MLD (RFC 4890 4.4.1) and the ICMP/ICMPv6 errors path MTU discovery and diagnostics need (RFC 4890 4.3.1; RFC 1191
 /// for IPv4); then the policy's rules that can match traffic in clear, in file order (first match wins, as in the
 /// SPD), each new connection only and counted; last the policy's default deny, logged (rate-limited) and counted.
+/// With <see cref="NftOptions.EventGroup"/>, each deny rule and the default deny are preceded by a rule that sends the
+/// packet to that NFLOG group (prefix <see cref="NftLogPrefix"/>, behind one shared <c>limit</c>), for the daemon's
+/// intrusion-detection events.
 /// </para>
 /// <para>
 /// Inbound, a packet in clear has no grant (<see cref="PolicySnapshot.DecideInbound"/> with a null peer): of the rules
@@ -73,6 +76,13 @@ public static class NftRulesetBuilder
         w.Append("add table ").Append(table).Append('\n');
         w.Append("delete table ").Append(table).Append('\n');
         w.Append("table ").Append(table).Append(" {\n");
+        if (options.EventGroup is not null)
+        {
+            // One bucket for every NFLOG rule of both chains: a flood of denied packets cannot swamp the daemon.
+            w.Append('\t').Append("limit ").Append(NftOptions.EventLimitName).Append(string.Create(CultureInfo.InvariantCulture,
+                $" {{ rate {options.EventRate}/second burst {2 * options.EventRate} packets }}\n\n"));
+        }
+
         Chain(w, local, options, inbound: true);
         w.Append('\n');
         Chain(w, local, options, inbound: false);
@@ -117,14 +127,14 @@ public static class NftRulesetBuilder
         w.Append(Indent).Append("# the policy, in file order: new connections in clear\n");
         foreach (int i in inbound ? local.InboundRules : local.OutboundRules)
         {
-            PolicyRule(w, local, local.Rules[i], inbound);
+            PolicyRule(w, local, local.Rules[i], inbound, options);
         }
 
-        Default(w, local.DefaultVerdict.Response);
+        Default(w, local.DefaultVerdict.Response, options);
         w.Append("\t}\n");
     }
 
-    private static void PolicyRule(StringBuilder w, PolicySnapshot local, CompiledRule rule, bool inbound)
+    private static void PolicyRule(StringBuilder w, PolicySnapshot local, CompiledRule rule, bool inbound, NftOptions options)
     {
         string id = string.Create(CultureInfo.InvariantCulture, $"rule {rule.Index} (line {rule.Line})");
         if (rule.Process is not null)
@@ -139,11 +149,12 @@ public static class NftRulesetBuilder
         AddressMatch localSide = local.IdentityHolds(localGroup) ? AddressMatch.Any : AddressMatch.From(local.Groups[localGroup].Addresses);
         string comment = string.Create(CultureInfo.InvariantCulture, $"{RuleCommentPrefix}{rule.Index} line {rule.Line}");
         string log = rule.Verdict.Log
-            ? string.Create(CultureInfo.InvariantCulture, $"log prefix \"ipsecfw: rule {rule.Index} line {rule.Line} \" ")
+            ? $"log prefix \"{NftLogPrefix.ForRule(rule.Index, rule.Line)}\" "
             : string.Empty;
+        string? events = rule.Action == RuleAction.Deny ? EventLog(options, NftLogPrefix.ForRule(rule.Index, rule.Line)) : null;
         if (remoteGroup < 0)
         {
-            Emit(w, rule, localSide, AddressMatch.Any, inbound, log, Action(rule), comment);
+            Emit(w, rule, localSide, AddressMatch.Any, inbound, log, events, Action(rule), comment);
             return;
         }
 
@@ -151,7 +162,7 @@ public static class NftRulesetBuilder
         string side = inbound ? "source" : "destination";
         if (!remote.Addresses.IsEmpty)
         {
-            Emit(w, rule, localSide, AddressMatch.From(remote.Addresses), inbound, log, Action(rule), comment);
+            Emit(w, rule, localSide, AddressMatch.From(remote.Addresses), inbound, log, events, Action(rule), comment);
         }
 
         if (remote.Identities.Count == 0)
@@ -176,7 +187,7 @@ public static class NftRulesetBuilder
     }
 
     private static void Emit(StringBuilder w, CompiledRule rule, AddressMatch localSide, AddressMatch remoteSide, bool inbound,
-        string log, (string Tcp, string Other) action, string comment)
+        string log, string? events, (string Tcp, string Other) action, string comment)
     {
         string localDir = inbound ? "daddr" : "saddr", remoteDir = inbound ? "saddr" : "daddr";
         foreach ((Family family, string addresses) in Families(localSide, localDir, remoteSide, remoteDir))
@@ -186,6 +197,13 @@ public static class NftRulesetBuilder
                 if (ServiceMatch(service, family) is not { } match)
                 {
                     continue;
+                }
+
+                if (events is not null)
+                {
+                    // The event first, in a rule of its own: a limit that is spent ends its rule, and the drop must not
+                    // depend on it.
+                    Rule(w, Join(addresses, match, "ct state new", events), comment + " event");
                 }
 
                 bool tcp = !service.AnyProtocol && service.Protocol == IpProtocol.Tcp;
@@ -200,10 +218,18 @@ public static class NftRulesetBuilder
         }
     }
 
-    private static void Default(StringBuilder w, DenyResponse response)
+    private static void Default(StringBuilder w, DenyResponse response, NftOptions options)
     {
         w.Append(Indent).Append("# the policy's default deny\n");
-        Rule(w, "limit rate 10/second burst 20 packets log prefix \"ipsecfw: default deny \"", DefaultComment + " log");
+        if (EventLog(options, NftLogPrefix.Default) is { } events)
+        {
+            Rule(w, events, DefaultComment + " event");
+        }
+        else
+        {
+            Rule(w, $"limit rate 10/second burst 20 packets log prefix \"{NftLogPrefix.Default}\"", DefaultComment + " log");
+        }
+
         if (response == DenyResponse.Reject)
         {
             Rule(w, "meta l4proto tcp counter reject with tcp reset", DefaultComment);
@@ -214,6 +240,15 @@ public static class NftRulesetBuilder
             Rule(w, "counter drop", DefaultComment);
         }
     }
+
+    /// <summary>
+    /// The NFLOG statement of a denial's event (<see cref="NftOptions.EventGroup"/>), behind the shared limit; null
+    /// without a group.
+    /// </summary>
+    private static string? EventLog(NftOptions options, string prefix) => options.EventGroup is { } group
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"limit name \"{NftOptions.EventLimitName}\" log prefix \"{prefix}\" group {group} snaplen {NftOptions.EventSnapLength}")
+        : null;
 
     private static (string Tcp, string Other) Action(CompiledRule rule) => Action(rule.Action, rule.Verdict.Response);
 

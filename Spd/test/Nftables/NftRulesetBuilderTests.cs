@@ -201,6 +201,82 @@ public sealed class NftRulesetBuilderTests
     }
 
     [Fact]
+    public void With_an_event_group_each_deny_logs_to_nflog_first_behind_one_shared_limit_and_the_default_too()
+    {
+        const string policy = """
+            lan = IPv4{198.18.0.0/24};
+            bad = IPv4{198.18.0.7};
+            deny *(bad, lan) log reject;
+            deny smtp(*, lan);
+            allow domain(*, lan) log;
+            """;
+        string r = Ruleset(policy, TestHost.Anonymous("198.18.0.1"), s_options with { EventGroup = 4321, EventRate = 30 });
+        Assert.Contains("\tlimit ipsecfw_events { rate 30/second burst 60 packets }\n", r, StringComparison.Ordinal);
+        const string Nflog = "limit name \"ipsecfw_events\" log prefix";
+        Assert.Equal(
+        [
+            // Each denial: the event (no verdict: a spent limit only ends this rule), then the rule that decides.
+            $"ip saddr {{ 198.18.0.7 }} ip daddr {{ 198.18.0.0/24 }} ct state new {Nflog} \"ipsecfw: rule 0 line 3 \" group 4321 snaplen 256 comment \"ipsecfw rule 0 line 3 event\"",
+            "ip saddr { 198.18.0.7 } ip daddr { 198.18.0.0/24 } meta l4proto tcp ct state new counter log prefix \"ipsecfw: rule 0 line 3 \" reject with tcp reset comment \"ipsecfw rule 0 line 3\"",
+            "ip saddr { 198.18.0.7 } ip daddr { 198.18.0.0/24 } ct state new counter log prefix \"ipsecfw: rule 0 line 3 \" reject with icmpx type admin-prohibited comment \"ipsecfw rule 0 line 3\"",
+            $"ip daddr {{ 198.18.0.0/24 }} tcp dport 25 ct state new {Nflog} \"ipsecfw: rule 1 line 4 \" group 4321 snaplen 256 comment \"ipsecfw rule 1 line 4 event\"",
+            "ip daddr { 198.18.0.0/24 } tcp dport 25 ct state new counter drop comment \"ipsecfw rule 1 line 4\"",
+            // An allow rule has no event.
+            "ip daddr { 198.18.0.0/24 } tcp dport 53 ct state new counter log prefix \"ipsecfw: rule 2 line 5 \" accept comment \"ipsecfw rule 2 line 5\"",
+            "ip daddr { 198.18.0.0/24 } udp dport 53 ct state new counter log prefix \"ipsecfw: rule 2 line 5 \" accept comment \"ipsecfw rule 2 line 5\"",
+            "counter drop comment \"ipsecfw default deny\"",
+        ], PolicyRules(r, "input"));
+
+        // The default deny's event replaces its kernel log line, in both chains.
+        foreach (string chain in new[] { "input", "output" })
+        {
+            List<string> rules = Chain(r, chain);
+            Assert.Equal($"{Nflog} \"ipsecfw: default deny \" group 4321 snaplen 256 comment \"ipsecfw default deny event\"", rules[^2]);
+            Assert.DoesNotContain(rules, l => l.Contains("limit rate", StringComparison.Ordinal));
+        }
+
+        // Without a group nothing of it appears.
+        string plain = Ruleset(policy, TestHost.Anonymous("198.18.0.1"));
+        Assert.DoesNotContain("ipsecfw_events", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain(" group ", plain, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0, 50, "event group:")]
+    [InlineData(65536, 50, "event group:")]
+    [InlineData(7, 0, "event rate:")]
+    [InlineData(7, 10_001, "event rate:")]
+    public void Event_options_out_of_range_are_refused(int group, int rate, string expected)
+    {
+        PolicySnapshot local = Scenario.Compile(PaperFigures.Figure1).Specialize(Host1.Identity, [Host1.Address]);
+        var e = Assert.Throws<ArgumentException>(() => NftRulesetBuilder.Build(local, s_options with { EventGroup = group, EventRate = rate }));
+        Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ipsecfw: default deny ", true, -1, 0)]
+    [InlineData("ipsecfw: default deny \0", true, -1, 0)]
+    [InlineData("ipsecfw: rule 0 line 3 ", true, 0, 3)]
+    [InlineData("ipsecfw: rule 12 line 345\0\0", false, 0, 0)]
+    [InlineData("ipsecfw: rule 12 line 345 \0\0", true, 12, 345)]
+    [InlineData("ipsecfw: rule 1 line 0 ", false, 0, 0)]
+    [InlineData("ipsecfw: rule  line 3 ", false, 0, 0)]
+    [InlineData("ipsecfw: rule 1234567890 line 3 ", false, 0, 0)]
+    [InlineData("ipsecfw: rule 1 line 3 x", false, 0, 0)]
+    [InlineData("ipsecfw: default deny", false, 0, 0)]
+    [InlineData("other: drop ", false, 0, 0)]
+    [InlineData("", false, 0, 0)]
+    public void Log_prefixes_read_back_to_the_rule_they_were_written_for(string text, bool ok, int index, int line)
+    {
+        Assert.Equal(ok, NftLogPrefix.TryParse(System.Text.Encoding.ASCII.GetBytes(text), out int i, out int l));
+        if (ok)
+        {
+            Assert.Equal((index, line), (i, l));
+            Assert.Equal(text.TrimEnd('\0'), index < 0 ? NftLogPrefix.Default : NftLogPrefix.ForRule(index, line));
+        }
+    }
+
+    [Fact]
     public void Outbound_address_rules_bypass_or_discard_and_union_groups_keep_their_address_part()
     {
         const string policy = """
