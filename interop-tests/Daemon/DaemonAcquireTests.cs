@@ -124,8 +124,7 @@ public sealed partial class DaemonAcquireTests
         long held = acquire["held"] - before["held"];
         Assert.True(held >= 1, Reports(counters, left, right));
         Assert.True(acquire["released"] - before["released"] == held, Reports(counters, left, right));
-        Assert.True(acquire["drops.acquire_queue_full"] + acquire["drops.acquire_timeout"] + acquire["drops.acquire_failed"]
-            + acquire["drops.acquire_backoff"] + acquire["drops.acquire_request_lost"] == 0, Reports(counters, left, right));
+        Assert.True(Drops(acquire) == Drops(before), Reports(counters, left, right)); // (the first ping's may count: a slow IKE_AUTH makes ping send more than 8)
         Assert.True(answered.IsSupersetOf([1, 2, 3]), Reports($"answered: {string.Join(',', answered)}\n{counters}", left, right));
         Assert.Contains("creating one (CREATE_CHILD_SA)", left.Log, StringComparison.Ordinal);
         Assert.Contains("peer deleted CHILD_SA", left.Log, StringComparison.Ordinal);
@@ -167,6 +166,10 @@ public sealed partial class DaemonAcquireTests
         Assert.Equal(0, (await left.SasAsync()).GetArrayLength());
         Assert.Contains("held packets dropped", left.Log, StringComparison.Ordinal);
     }
+
+    private static long Drops(IReadOnlyDictionary<string, long> acquire) =>
+        acquire["drops.acquire_queue_full"] + acquire["drops.acquire_timeout"] + acquire["drops.acquire_failed"]
+        + acquire["drops.acquire_backoff"] + acquire["drops.acquire_request_lost"];
 
     private static SortedSet<int> AnsweredSequences(string pingOutput) =>
         [.. EchoReply().Matches(pingOutput).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
