@@ -59,6 +59,13 @@ public sealed class IpCommand
         Run(family, "route", "add", destination.ToString(), "dev", device);
     }
 
+    /// <summary>Removes the route to <paramref name="destination"/> through <paramref name="device"/>.</summary>
+    public void DeleteRoute(string device, IPNetwork destination)
+    {
+        string family = destination.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "-6" : "-4";
+        Run(family, "route", "del", destination.ToString(), "dev", device);
+    }
+
     /// <summary>Adds <paramref name="address"/>/<paramref name="prefixLength"/> to <paramref name="device"/>, or keeps it when it is there already (<c>ip address replace</c>).</summary>
     public void ReplaceAddress(string device, IPAddress address, int prefixLength)
     {

@@ -12,7 +12,7 @@ namespace IpsecFw.InteropTests.Daemon;
 /// On-demand SAs between two <c>ipsecfw run</c> daemons (<c>startAction: trap</c>): no SA after start; the first ping
 /// raises an acquire, IKE runs, and the echo requests held meanwhile are sent once the CHILD_SA is installed; towards a
 /// peer that never answers, the held packets are dropped and counted and the routes stay in the TUN device (fail
-/// closed). Checked with <c>ipsecfw sas --json</c>, the <c>acquire</c> and <c>datapath</c> sections of
+/// closed); after the peer deleted the CHILD_SA, a ping creates a new one on the same IKE SA (CREATE_CHILD_SA). Checked with <c>ipsecfw sas --json</c>, the <c>acquire</c> and <c>datapath</c> sections of
 /// <c>ipsecfw status --json</c>, and ping's own output.
 /// </summary>
 [Trait("Category", "Interop")]
@@ -70,6 +70,67 @@ public sealed partial class DaemonAcquireTests
     }
 
     [Fact]
+    public async Task After_the_peer_deletes_the_child_sa_a_ping_creates_a_new_one_on_the_same_ike_sa_and_the_held_requests_are_answered()
+    {
+        SkipUnlessRoot();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        (string rightDir, string rightJson) = DaemonConfigs.Write(pki.IssueHost("right.example.com"), net.Right, net.Left, s_rightTun, initiate: false, "left");
+        (string leftDir, string leftJson) = DaemonConfigs.WritePeer(pki.IssueHost("left.example.com"), net.Left, net.Right, s_leftTun, "trap", "right",
+            protectPeerAddress: false, [net.Left.InnerSubnet], [net.Right.InnerSubnet]);
+        await using DaemonProcess right = await DaemonProcess.StartAsync(net.Right.Ns, rightDir, rightJson);
+        await using DaemonProcess left = await DaemonProcess.StartAsync(net.Left.Ns, leftDir, leftJson);
+
+        // A first ping brings the IKE SA and its CHILD_SA up (the acquire of the trap).
+        ProcessResult first = await net.Left.Ns.ExecAsync("ping",
+            ["-n", "-c", "1", "-w", "20", "-I", s_leftTun.ToString(), s_rightTun.ToString()], TimeSpan.FromSeconds(30));
+        Assert.True(first.ExitCode == 0, Reports(first, left, right));
+        (bool up, JsonElement sas) = await left.WaitSasAsync(Established, s_bound);
+        Assert.True(up, Reports(sas, left, right));
+        string ikeSpiI = sas[0].GetProperty("initiatorSpi").GetString()!, ikeSpiR = sas[0].GetProperty("responderSpi").GetString()!;
+        string firstChild = sas[0].GetProperty("children")[0].GetProperty("inboundSpi").GetString()!;
+
+        // The right deletes the pair (INFORMATIONAL DELETE, `ipsecfw terminate --children`); the left keeps its IKE SA without one.
+        ProcessResult terminate = await right.CliAsync("terminate", "--peer", "left", "--children");
+        Assert.True(terminate.ExitCode == 0, Reports(terminate, left, right));
+        Assert.Contains("DELETE sent for 1 CHILD_SAs", terminate.StandardOutput, StringComparison.Ordinal);
+        (bool childless, sas) = await left.WaitSasAsync(s => s.GetArrayLength() == 1 && s[0].GetProperty("state").GetString() == "established"
+            && s[0].GetProperty("children").GetArrayLength() == 0, s_bound);
+        Assert.True(childless, Reports(sas, left, right));
+        IReadOnlyDictionary<string, long> before = await left.CountersAsync("acquire");
+
+        // More than the acquire queue's retry interval (2 s) after the first acquire, so that this one is not held back.
+        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
+        ProcessResult ping = await net.Left.Ns.ExecAsync("ping",
+            ["-n", "-c", "3", "-i", "1", "-w", "20", "-I", s_leftTun.ToString(), s_rightTun.ToString()], TimeSpan.FromSeconds(30));
+        Assert.True(ping.ExitCode == 0, Reports(ping, left, right));
+        SortedSet<int> answered = AnsweredSequences(ping.StandardOutput);
+
+        (up, sas) = await left.WaitSasAsync(Established, s_bound);
+        Assert.True(up, Reports(sas, left, right));
+        IReadOnlyDictionary<string, long> acquire = await left.CountersAsync("acquire");
+        string counters = $"{ping}\nbefore: {Show(before)}\nafter: {Show(acquire)}\nsas: {sas}";
+
+        // The same IKE SA (SPIs unchanged, still the only one, on both sides) with a new CHILD_SA.
+        Assert.True(sas[0].GetProperty("initiatorSpi").GetString() == ikeSpiI && sas[0].GetProperty("responderSpi").GetString() == ikeSpiR,
+            Reports(counters, left, right));
+        Assert.NotEqual(firstChild, sas[0].GetProperty("children")[0].GetProperty("inboundSpi").GetString());
+        JsonElement rightSas = await right.SasAsync();
+        Assert.True(rightSas.GetArrayLength() == 1 && rightSas[0].GetProperty("initiatorSpi").GetString() == ikeSpiI
+            && rightSas[0].GetProperty("children").GetArrayLength() == 1, Reports($"right: {rightSas}", left, right));
+
+        // One more acquire; the first echo requests waited for the CHILD_SA and all went out; none was dropped.
+        Assert.True(acquire["acquires"] == before["acquires"] + 1, Reports(counters, left, right));
+        long held = acquire["held"] - before["held"];
+        Assert.True(held >= 1, Reports(counters, left, right));
+        Assert.True(acquire["released"] - before["released"] == held, Reports(counters, left, right));
+        Assert.True(Drops(acquire) == Drops(before), Reports(counters, left, right)); // (the first ping's may count: a slow IKE_AUTH makes ping send more than 8)
+        Assert.True(answered.IsSupersetOf([1, 2, 3]), Reports($"answered: {string.Join(',', answered)}\n{counters}", left, right));
+        Assert.Contains("creating one (CREATE_CHILD_SA)", left.Log, StringComparison.Ordinal);
+        Assert.Contains("peer deleted CHILD_SA", left.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_trap_towards_a_peer_that_never_answers_drops_the_held_packets_counted_and_keeps_the_route()
     {
         SkipUnlessRoot();
@@ -105,6 +166,10 @@ public sealed partial class DaemonAcquireTests
         Assert.Equal(0, (await left.SasAsync()).GetArrayLength());
         Assert.Contains("held packets dropped", left.Log, StringComparison.Ordinal);
     }
+
+    private static long Drops(IReadOnlyDictionary<string, long> acquire) =>
+        acquire["drops.acquire_queue_full"] + acquire["drops.acquire_timeout"] + acquire["drops.acquire_failed"]
+        + acquire["drops.acquire_backoff"] + acquire["drops.acquire_request_lost"];
 
     private static SortedSet<int> AnsweredSequences(string pingOutput) =>
         [.. EchoReply().Matches(pingOutput).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];

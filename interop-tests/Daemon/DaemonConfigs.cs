@@ -107,6 +107,44 @@ internal static class DaemonConfigs
     }
 
     /// <summary>
+    /// A new temporary directory with <paramref name="certificate"/>'s files and the default policy, for
+    /// <see cref="WithPeers"/> (whose text the test writes as <c>config.json</c> there, again for a reload).
+    /// </summary>
+    public static string NewDirectory(TestCertificate certificate)
+    {
+        string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-daemon-").FullName;
+        certificate.WritePlainFiles(dir);
+        File.WriteAllText(Path.Combine(dir, "policy.pol"), Policy);
+        return dir;
+    }
+
+    /// <summary>
+    /// A configuration for <paramref name="dir"/> (<see cref="NewDirectory"/>) with several peers, each a JSON object made
+    /// by <see cref="PeerJson"/>, IKE on <paramref name="localUnderlay"/>, a TUN device with <paramref name="tunAddress"/>/32.
+    /// </summary>
+    public static string WithPeers(string dir, IPAddress localUnderlay, IPAddress tunAddress, params string[] peers) => $$"""
+        {
+          "identity": { "certificate": "cert.pem", "key": "key.pem" },
+          "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },
+          "ike": { "localAddress": "{{localUnderlay}}" },
+          "peers": [
+            {{string.Join(",\n    ", peers)}}
+          ],
+          "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ "{{tunAddress}}/32" ] },
+          "policy": { "source": "policy.pol" },
+          "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },
+          "logging": { "level": "debug" }
+        }
+        """;
+
+    /// <summary>One peer of <see cref="WithPeers"/>: certificates (*.example.com), one subnet each way, <c>dpd.intervalSeconds</c> given.</summary>
+    public static string PeerJson(string name, IPAddress address, string startAction, string localSubnet, string remoteSubnet, int dpdSeconds = 30) => $$"""
+        { "name": "{{name}}", "address": "{{address}}", "remoteId": "*.example.com", "startAction": "{{startAction}}",
+              "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ], "esp": [ "aes256gcm16" ],
+              "localSubnets": [ "{{localSubnet}}" ], "remoteSubnets": [ "{{remoteSubnet}}" ], "dpd": { "intervalSeconds": {{dpdSeconds}} } }
+        """;
+
+    /// <summary>
     /// A telecommuter's laptop: one peer, the gateway at <paramref name="gateway"/>'s underlay address, started at once,
     /// asking for an inside address by CP, the gateway's inner /24 as the only remote subnet; a TUN device without an
     /// address of its own. <paramref name="dpdSeconds"/> is the liveness interval, <paramref name="dpdTimeoutSeconds"/>

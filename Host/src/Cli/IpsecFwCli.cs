@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace IpsecFw.Host.Cli;
 
 /// <summary>
-/// The <c>ipsecfw</c> command line: <c>run</c>, <c>status</c>, <c>sas</c>, <c>reload</c>, <c>policy</c>
+/// The <c>ipsecfw</c> command line: <c>run</c>, <c>status</c>, <c>sas</c>, <c>reload</c>, <c>terminate</c>, <c>policy</c>
 /// (<c>compile</c>, <c>sign</c>, <c>keygen</c>, <c>check</c>, <c>explain</c>), <c>config check</c>, <c>demo</c> and <c>bench ike</c>.
 /// Every failure is a plain message on standard error and an exit code from <see cref="ExitCodes"/>.
 /// </summary>

@@ -3,12 +3,13 @@ using IpsecFw.Host.Control;
 namespace IpsecFw.Host.Daemon;
 
 /// <summary>
-/// The daemon's answers to <c>status</c>, <c>sas</c> and <c>reload</c>. With the data path's filter, <c>status</c>
-/// shows how often each rule decided (<see cref="PolicyStatus.RuleHits"/>).
+/// The daemon's answers to <c>status</c>, <c>sas</c>, <c>reload</c> and <c>terminate</c> (through
+/// <paramref name="peers"/>, when the daemon runs with peers). With the data path's filter, <c>status</c> shows how
+/// often each rule decided (<see cref="PolicyStatus.RuleHits"/>).
 /// </summary>
 public sealed class ControlCommandHandler(
     DaemonState state, PolicyService policy, ISaSource sas, IEnumerable<IStatusSource> sources, Reloader reloader,
-    TimeProvider time, SpdPacketFilter? filter = null) : IControlHandler
+    TimeProvider time, SpdPacketFilter? filter = null, IPeerReloader? peers = null) : IControlHandler
 {
     private readonly IStatusSource[] _sources = [.. sources];
 
@@ -25,8 +26,21 @@ public sealed class ControlCommandHandler(
             case "reload":
                 (bool ok, string message) = await reloader.ReloadAsync("control socket", cancellationToken).ConfigureAwait(false);
                 return ok ? new ControlResponse { Ok = true, Message = message } : ControlResponse.Failure(message);
+            case "terminate":
+                if (string.IsNullOrEmpty(request.Peer))
+                {
+                    return ControlResponse.Failure("terminate: a peer name is required");
+                }
+
+                if (peers is null)
+                {
+                    return ControlResponse.Failure("terminate: no IKE engine runs (no peers are configured)");
+                }
+
+                (bool done, string said) = await peers.TerminateAsync(request.Peer, request.ChildrenOnly, cancellationToken).ConfigureAwait(false);
+                return done ? new ControlResponse { Ok = true, Message = said } : ControlResponse.Failure(said);
             default:
-                return ControlResponse.Failure($"unknown command '{request.Command}'; the commands are status, sas and reload");
+                return ControlResponse.Failure($"unknown command '{request.Command}'; the commands are status, sas, reload and terminate");
         }
     }
 

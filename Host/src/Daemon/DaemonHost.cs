@@ -115,6 +115,7 @@ public static class DaemonHost
     private static void AddIke(IServiceCollection services)
     {
         services.AddSingleton<IkeService>();
+        services.AddSingleton<IPeerReloader>(sp => sp.GetRequiredService<IkeService>());
         services.AddSingleton(_ => new AcquireQueue());
         services.AddSingleton<IStatusSource, AcquireStatusSource>();
         services.AddSingleton<VirtualAddresses>();

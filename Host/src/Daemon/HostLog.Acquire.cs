@@ -25,4 +25,7 @@ internal static partial class HostLog
 
     [LoggerMessage(4206, LogLevel.Information, "Removed {Count} policy-routing rules left by an earlier run (table {Table})")]
     public static partial void HostRoutingLeftovers(ILogger logger, int count, int table);
+
+    [LoggerMessage(4207, LogLevel.Information, "Acquire for peer {Peer}: IKE SA {Spi:x16} is up without a CHILD_SA for the traffic, creating one (CREATE_CHILD_SA)")]
+    public static partial void AcquireChild(ILogger logger, string peer, ulong spi);
 }

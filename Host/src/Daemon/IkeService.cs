@@ -51,7 +51,7 @@ namespace IpsecFw.Host.Daemon;
 /// </para>
 /// </summary>
 [SupportedOSPlatform("linux")]
-public sealed class IkeService : IHostedService, IDisposable
+public sealed partial class IkeService : IHostedService, IDisposable, IPeerReloader
 {
     /// <summary>The longest delay between two attempts to start a peer.</summary>
     public static TimeSpan MaxBackoff { get; } = TimeSpan.FromSeconds(60);
@@ -76,7 +76,7 @@ public sealed class IkeService : IHostedService, IDisposable
     private readonly HashSet<string> _restarted = new(StringComparer.Ordinal);
     private HostAddressRouting? _hostRouting;
     private Task? _acquireLoop;
-    private PeerAuthenticators? _auth;
+    private readonly List<PeerAuthenticators> _auths = [];
     private LinuxTun? _tun;
     private TunPacketDevice? _device;
     private UdpBind? _bind;
@@ -86,6 +86,12 @@ public sealed class IkeService : IHostedService, IDisposable
     private InboundLoop? _inbound;
     private Task? _loop;
     private Dictionary<string, (IkeSaConfig Config, IPEndPoint Remote)> _initiated = [];
+    private Dictionary<string, PeerOptions> _peers = new(StringComparer.Ordinal);
+    private Dictionary<string, IkeSaConfig> _configs = new(StringComparer.Ordinal);
+    private IReadOnlyList<PeerOptions> _peerList = [];
+    private readonly HashSet<IPNetwork> _routed = [];
+    private IPAddress? _local;
+    private IkeOptions _ike = new();
     private volatile bool _stopping;
 
     /// <summary>
@@ -228,21 +234,35 @@ public sealed class IkeService : IHostedService, IDisposable
     public static PeerOptions? ResponderPeer(HostConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return config.Peers.FirstOrDefault(p => p.Address is null)
-            ?? config.Peers.FirstOrDefault(p => p.StartAction == StartAction.None)
-            ?? (config.Peers.Count > 0 ? config.Peers[0] : null);
+        return ResponderPeer(config.Peers);
+    }
+
+    /// <summary>The peer of <paramref name="peers"/> whose configuration answers IKE_SA_INIT (<see cref="ResponderPeer(HostConfig)"/>).</summary>
+    public static PeerOptions? ResponderPeer(IReadOnlyList<PeerOptions> peers)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        return peers.FirstOrDefault(p => p.Address is null)
+            ?? peers.FirstOrDefault(p => p.StartAction == StartAction.None)
+            ?? (peers.Count > 0 ? peers[0] : null);
     }
 
     private void Start(HostConfig config)
     {
         TunOptions tunOptions = config.Tun ?? throw new IkeStartException("tun: required when peers are configured (protected traffic goes through it)");
         IPAddress local = LocalAddress(config);
-        _auth = PeerAuthenticators.Load(config, local);
+        _local = local;
+        _ike = config.Ike;
+        PeerAuthenticators auth = PeerAuthenticators.Load(config, local);
+        _auths.Add(auth);
         var configs = new Dictionary<string, IkeSaConfig>(StringComparer.Ordinal);
         foreach (PeerOptions peer in config.Peers)
         {
-            configs[peer.Name] = _addresses.Apply(peer, PeerSaConfigs.Build(peer, _auth.For(peer.Name), local, config.Ike));
+            configs[peer.Name] = _addresses.Apply(peer, PeerSaConfigs.Build(peer, auth.For(peer.Name), local, config.Ike));
         }
+
+        _configs = configs;
+        _peerList = [.. config.Peers];
+        _peers = config.Peers.ToDictionary(p => p.Name, StringComparer.Ordinal);
 
         _bind = Bind(() => new UdpBind(new IPEndPoint(local, config.Ike.NatPort)), "ike.natPort", local, config.Ike.NatPort);
         _transport = Bind(() => new UdpIkeTransport(local, _bind, config.Ike.Port), "ike.port", local, config.Ike.Port);
@@ -262,10 +282,11 @@ public sealed class IkeService : IHostedService, IDisposable
         var installer = new AcquireChildSaSink(new PolicyChildSaSink(new EspChildSaInstaller(_table, _selectors, _routes), _filter, _table), ReleaseHeld);
         Engine = new IkeEngine(_transport, new SpdIkePolicy(_policy, config), installer,
             responder is null ? null : configs[responder.Name], loggers: _loggers, halfOpenPerSource: config.Ike.HalfOpenPerSource);
-        Engine.ResponderConfigSelector = ResponderConfigs(config, configs);
-        Engine.ResponderIdentityChooser = IdentityChooser(config, configs);
+        Engine.ResponderConfigSelector = ResponderConfigs(config.Peers, configs);
+        Engine.ResponderIdentityChooser = IdentityChooserOf(config.Peers, configs);
         Engine.Established += OnEstablished;
         Engine.Closed += OnClosed;
+        Engine.ChildSaRefused += OnChildSaRefused;
         _filter.DedicatedSaRequester = RequestDedicatedSa;
         _addresses.Attach(Engine, _tun!.Name);
         _pool = new PacketPool(256, 2048);
@@ -291,12 +312,7 @@ public sealed class IkeService : IHostedService, IDisposable
                     _restarted.Add(peer.Name);
                 }
 
-                List<IPNetwork> traps = RoutedDestinations(peer);
-                if (traps.Count > 0)
-                {
-                    _acquires.AddTrap(peer.Name, traps);
-                    HostLog.Trapped(_log, peer.Name, string.Join(", ", traps));
-                }
+                Trap(peer);
             }
         }
 
@@ -305,6 +321,16 @@ public sealed class IkeService : IHostedService, IDisposable
         foreach (string name in _restarted)
         {
             _ = InitiateAsync(name, TimeSpan.Zero);
+        }
+    }
+
+    private void Trap(PeerOptions peer)
+    {
+        List<IPNetwork> traps = RoutedDestinations(peer);
+        if (traps.Count > 0)
+        {
+            _acquires.AddTrap(peer.Name, traps);
+            HostLog.Trapped(_log, peer.Name, string.Join(", ", traps));
         }
     }
 
@@ -410,8 +436,7 @@ public sealed class IkeService : IHostedService, IDisposable
                 {
                     if (_initiated.ContainsKey(acquire.Peer))
                     {
-                        HostLog.Acquire(_log, acquire.Peer);
-                        _ = InitiateAsync(acquire.Peer, TimeSpan.Zero, acquired: true);
+                        _ = AcquireAsync(acquire.Peer);
                     }
                 }
             }
@@ -445,11 +470,11 @@ public sealed class IkeService : IHostedService, IDisposable
         }
     }
 
-    /// <summary>A peer with an address answers with its own configuration when it initiates to us; others get <see cref="ResponderPeer"/>'s.</summary>
-    private static Func<IPEndPoint, IkeSaConfig?> ResponderConfigs(HostConfig config, Dictionary<string, IkeSaConfig> configs)
+    /// <summary>A peer with an address answers with its own configuration when it initiates to us; others get <see cref="ResponderPeer(HostConfig)"/>'s.</summary>
+    private static Func<IPEndPoint, IkeSaConfig?> ResponderConfigs(IReadOnlyList<PeerOptions> peers, Dictionary<string, IkeSaConfig> configs)
     {
         var byAddress = new Dictionary<IPAddress, IkeSaConfig>();
-        foreach (PeerOptions peer in config.Peers)
+        foreach (PeerOptions peer in peers)
         {
             if (IpPrefix.TryParseAddress(peer.Address, out IPAddress? address))
             {
@@ -463,8 +488,15 @@ public sealed class IkeService : IHostedService, IDisposable
     /// <summary>At IKE_AUTH every configured peer is a candidate for the identity the initiator claims (its <c>remoteId</c>: exact, <c>*.</c> suffix, or absent for any).</summary>
     internal static ResponderIdentityChooser IdentityChooser(HostConfig config, Dictionary<string, IkeSaConfig> configs)
     {
-        var candidates = new List<ResponderCandidate>(config.Peers.Count);
-        foreach (PeerOptions peer in config.Peers)
+        ArgumentNullException.ThrowIfNull(config);
+        return IdentityChooserOf(config.Peers, configs);
+    }
+
+    /// <summary>The chooser for <paramref name="peers"/> (<see cref="IdentityChooser(HostConfig, Dictionary{string, IkeSaConfig})"/>).</summary>
+    internal static ResponderIdentityChooser IdentityChooserOf(IReadOnlyList<PeerOptions> peers, Dictionary<string, IkeSaConfig> configs)
+    {
+        var candidates = new List<ResponderCandidate>(peers.Count);
+        foreach (PeerOptions peer in peers)
         {
             IPAddress? address = IpPrefix.TryParseAddress(peer.Address, out IPAddress? a) ? a : null;
             candidates.Add(peer.RemoteId switch
@@ -493,10 +525,9 @@ public sealed class IkeService : IHostedService, IDisposable
             }
 
             ip.SetUp(_tun.Name);
-            var routed = new HashSet<string>(StringComparer.Ordinal);
             foreach (string text in peers.SelectMany(p => p.RemoteSubnets))
             {
-                if (IpPrefix.TryParse(text, out IpPrefix p) && routed.Add(p.Network + "/" + p.Length))
+                if (IpPrefix.TryParse(text, out IpPrefix p) && _routed.Add(new IPNetwork(p.Network, p.Length)))
                 {
                     ip.AddRoute(_tun.Name, new IPNetwork(p.Network, p.Length));
                 }
@@ -563,8 +594,13 @@ public sealed class IkeService : IHostedService, IDisposable
                 return;
             }
 
-            (IkeSaConfig configured, IPEndPoint remote) = _initiated[name];
-            IkeSaConfig config = _state.Config.Peers.FirstOrDefault(p => p.Name == name) is { } peer
+            if (!_initiated.TryGetValue(name, out (IkeSaConfig Config, IPEndPoint Remote) initiated))
+            {
+                return; // removed by a reload meanwhile
+            }
+
+            (IkeSaConfig configured, IPEndPoint remote) = initiated;
+            IkeSaConfig config = _peers.TryGetValue(name, out PeerOptions? peer)
                 ? SpdProposedSelectors.Apply(configured, peer, _policy.Current?.Local, remote.Address)
                 : configured;
             HostLog.Initiating(_log, name, remote.ToString());
@@ -611,14 +647,14 @@ public sealed class IkeService : IHostedService, IDisposable
 
     private void ScheduleRetry(string name)
     {
-        if (_stopping || !_restarted.Contains(name))
-        {
-            return; // a trap peer waits for its next packet
-        }
-
         int attempt;
         lock (_attemptLock)
         {
+            if (_stopping || !_restarted.Contains(name))
+            {
+                return; // a trap peer waits for its next packet
+            }
+
             _attempts.TryGetValue(name, out attempt);
             _attempts[name] = attempt + 1;
         }
@@ -642,7 +678,7 @@ public sealed class IkeService : IHostedService, IDisposable
         // A rekeyed SA closes too once its replacement runs; the event cannot tell, so the retry looks at the SA list
         // first and does nothing while another SA with the peer is up.
         HostLog.SaClosed(_log, sa.Config.Name, reason);
-        if (sa.EstablishedAt is null && sa.Role == IkeRole.Initiator && _acquires.Fail(sa.Config.Name) is int dropped and > 0)
+        if (((sa.EstablishedAt is null && sa.Role == IkeRole.Initiator) || sa.CreatingChild) && _acquires.Fail(sa.Config.Name) is int dropped and > 0)
         {
             HostLog.AcquireDropped(_log, sa.Config.Name, dropped, "negotiation failed: " + reason);
         }
@@ -679,11 +715,16 @@ public sealed class IkeService : IHostedService, IDisposable
         {
             engine.Established -= OnEstablished;
             engine.Closed -= OnClosed;
+            engine.ChildSaRefused -= OnChildSaRefused;
             Engine = null;
             engine.Dispose();
         }
 
-        _auth?.Dispose();
-        _auth = null;
+        foreach (PeerAuthenticators auth in _auths)
+        {
+            auth.Dispose();
+        }
+
+        _auths.Clear();
     }
 }

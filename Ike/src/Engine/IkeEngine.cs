@@ -17,7 +17,7 @@ namespace IpsecFw.Ike.Engine;
 /// guard, the limit per source address and the half-open limit), drives timers, and serialises everything on one loop, so that no
 /// <see cref="IkeSa"/> is ever touched by two threads. Sockets post datagrams with <see cref="Post"/> from any thread.
 /// </summary>
-public sealed class IkeEngine : IIkeSaHost, IDisposable
+public sealed partial class IkeEngine : IIkeSaHost, IDisposable
 {
     /// <summary>Work items (received datagrams, calls) queued for the loop at most; more are dropped and counted.</summary>
     public const int WorkQueueCapacity = 4096;
@@ -203,33 +203,7 @@ public sealed class IkeEngine : IIkeSaHost, IDisposable
     public Task<IReadOnlyList<IkeSa>> SnapshotAsync() => InvokeAsync<IReadOnlyList<IkeSa>>(() => [.. _sas.Values.Distinct()]);
 
     /// <summary>Deletes every SA (DELETE to established peers) and gives the answers up to <paramref name="wait"/>.</summary>
-    public async Task ShutdownAsync(TimeSpan wait)
-    {
-        await InvokeAsync(() =>
-        {
-            foreach (IkeSa sa in _sas.Values.Distinct().ToList())
-            {
-                sa.Delete("shutting down");
-            }
-
-            return 0;
-        }).ConfigureAwait(false);
-        DateTimeOffset until = Time.GetUtcNow() + wait;
-        while (Time.GetUtcNow() < until && await InvokeAsync(() => _sas.Count).ConfigureAwait(false) > 0)
-        {
-            await Task.Delay(50).ConfigureAwait(false);
-        }
-
-        await InvokeAsync(() =>
-        {
-            foreach (IkeSa sa in _sas.Values.Distinct().ToList())
-            {
-                sa.Close("shut down");
-            }
-
-            return 0;
-        }).ConfigureAwait(false);
-    }
+    public Task ShutdownAsync(TimeSpan wait) => DeleteWhereAsync(static _ => true, "shutting down", "shut down", wait);
 
     /// <summary>The loop: work items as they come, timers every <paramref name="tick"/>. Ends when cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken, TimeSpan? tick = null)

@@ -69,6 +69,14 @@ public interface IIkeSaHost
     /// <summary>A CHILD_SA pair is gone: remove it from the ESP engine (its keys are zeroed after this returns).</summary>
     void OnChildSaDown(IkeSa sa, ChildSa child);
 
+    /// <summary>
+    /// A new CHILD_SA requested with <see cref="IkeSa.RequestChild()"/> did not come up: the peer refused it (the notify
+    /// in <paramref name="reason"/>) or answered with something invalid. The IKE SA stays.
+    /// </summary>
+    void OnChildSaRefused(IkeSa sa, string reason)
+    {
+    }
+
     /// <summary>The IKE SA is gone, with the reason for the log.</summary>
     void OnClosed(IkeSa sa, string reason);
 }

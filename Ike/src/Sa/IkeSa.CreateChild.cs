@@ -34,7 +34,7 @@ public sealed partial class IkeSa
         BinaryPrimitives.WriteUInt32BigEndian(oldSpi, child.InboundSpi);
         NotifyPayload rekeySa = new(ProtocolId.Esp, NotifyType.RekeySa, oldSpi, []);
 #pragma warning disable CA2000 // Disposed by the answer handler below.
-        if (!TryBuildChildRequest(rekeySa, child, group, out KeyExchangeMethod pfs, out IkeKeyExchange? ke, out uint spi, out byte[] nonce,
+        if (!TryBuildChildRequest(rekeySa, child.LocalSelectors, child.RemoteSelectors, group, out KeyExchangeMethod pfs, out IkeKeyExchange? ke, out uint spi, out byte[] nonce,
             out IReadOnlyList<Proposal> proposals, out List<IkePayload> inner))
 #pragma warning restore CA2000
         {
@@ -128,7 +128,7 @@ public sealed partial class IkeSa
 
         NotifyPayload mark = new(NotifyType.IpsecFwDedicatedChildSa);
 #pragma warning disable CA2000 // Disposed by the answer handler below.
-        if (!TryBuildChildRequest(mark, template, null, out KeyExchangeMethod pfs, out IkeKeyExchange? ke, out uint spi, out byte[] nonce,
+        if (!TryBuildChildRequest(mark, template.LocalSelectors, template.RemoteSelectors, null, out KeyExchangeMethod pfs, out IkeKeyExchange? ke, out uint spi, out byte[] nonce,
             out IReadOnlyList<Proposal> proposals, out List<IkePayload> inner))
 #pragma warning restore CA2000
         {
@@ -179,10 +179,12 @@ public sealed partial class IkeSa
 
     /// <summary>
     /// The request of a CREATE_CHILD_SA for a pair (RFC 7296 1.3.1, 1.3.3): <paramref name="first"/> (REKEY_SA or our
-    /// mark), SA with a fresh inbound SPI, Ni, KE when the first ESP proposal asks for PFS, and the selectors of
-    /// <paramref name="template"/>. False when the key exchange cannot be created; the SPI is allocated only on success.
+    /// mark; none for a plain new pair), SA with a fresh inbound SPI, Ni, KE when the first ESP proposal asks for PFS,
+    /// and the selectors <paramref name="local"/> (TSi) and <paramref name="remote"/> (TSr). False when the key
+    /// exchange cannot be created; the SPI is allocated only on success.
     /// </summary>
-    private bool TryBuildChildRequest(NotifyPayload first, ChildSa template, KeyExchangeMethod? group, out KeyExchangeMethod pfs,
+    private bool TryBuildChildRequest(NotifyPayload? first, IReadOnlyList<TrafficSelector> local, IReadOnlyList<TrafficSelector> remote,
+        KeyExchangeMethod? group, out KeyExchangeMethod pfs,
         out IkeKeyExchange? ke, out uint spi, out byte[] nonce, out IReadOnlyList<Proposal> proposals, out List<IkePayload> inner)
     {
         pfs = group ?? (KeyExchangeMethod)(Config.EspProposals[0].OfType(TransformType.KeyExchange).FirstOrDefault()?.Id ?? 0);
@@ -203,14 +205,14 @@ public sealed partial class IkeSa
         BinaryPrimitives.WriteUInt32BigEndian(spiBytes, spi);
         nonce = RandomBytes(Config.NonceLength);
         proposals = [.. Config.EspProposals.Select(p => p with { Spi = spiBytes })];
-        inner = [first, new SaPayload(proposals), new NoncePayload(nonce)];
+        inner = first is null ? [new SaPayload(proposals), new NoncePayload(nonce)] : [first, new SaPayload(proposals), new NoncePayload(nonce)];
         if (ke is not null)
         {
             inner.Add(new KePayload(pfs, ke.PublicValue));
         }
 
-        inner.Add(new TsPayload(true, template.LocalSelectors));
-        inner.Add(new TsPayload(false, template.RemoteSelectors));
+        inner.Add(new TsPayload(true, local));
+        inner.Add(new TsPayload(false, remote));
         return true;
     }
 

@@ -79,6 +79,11 @@ public sealed partial class IkeSa
     {
         if (_children.Remove(child))
         {
+            if (!child.Dedicated)
+            {
+                _lastChildSelectors = (child.LocalSelectors, child.RemoteSelectors);
+            }
+
             _collidingRekey.Remove(child);
             _host.OnChildSaDown(this, child);
             child.Dispose();

@@ -258,6 +258,7 @@ public sealed partial class IkeSa
     {
         replacement._leased = _leased; // the lease moves with the children, never to a redundant SA
         replacement._children.AddRange(_children);
+        replacement._lastChildSelectors = _lastChildSelectors;
         _children.Clear();
         _collidingRekey.Clear();
         Replacement = replacement;
