@@ -19,7 +19,10 @@ namespace IpsecFw.InteropTests.Daemon;
 [SupportedOSPlatform("linux")]
 public sealed class DaemonIpv6Tests
 {
-    /// <summary>TCP 5001 and ICMPv6 both ways (line 3 to 6); nothing else (5002 hits the default deny).</summary>
+    /// <summary>
+    /// TCP 5001 and ICMPv6 both ways (lines 3 to 6); left may call 5002 anywhere (line 7: <c>*</c> never binds the
+    /// enforcing host, so right's daemon lets it out at left and refuses it at right by the default deny).
+    /// </summary>
     private const string Policy = """
         left = x509{name="left.example.com"};
         right = x509{name="right.example.com"};
@@ -27,6 +30,7 @@ public sealed class DaemonIpv6Tests
         allow tcp/5001(right, left);
         allow icmp6(left, right);
         allow icmp6(right, left);
+        allow tcp/5002(left, *);
         """;
 
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(20);
@@ -98,6 +102,8 @@ public sealed class DaemonIpv6Tests
         Assert.True(hits[1].GetProperty("allowed").GetInt64() >= 1, figures);          // right's transfer to left: allowed outbound at right
         Assert.True(hits[2].GetProperty("allowed").GetInt64() >= 1, figures);          // left's ping -6
         Assert.True(hits[^1].GetProperty("denied").GetInt64() >= 2, figures);          // the SYNs to 5002
+        Assert.Contains("Policy denied inbound tcp 2001:2:0:1::10:", right.Log, StringComparison.Ordinal);
+        Assert.Contains("-> 2001:2:0:2::10:5002", right.Log, StringComparison.Ordinal);
 
         // The IPv6 packets went through the SA: the CHILD_SA counted them both ways.
         (_, sas) = await right.WaitSasAsync(Established, s_bound);
