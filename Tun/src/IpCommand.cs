@@ -67,12 +67,19 @@ public sealed class IpCommand
     }
 
     /// <summary>Adds <paramref name="address"/>/<paramref name="prefixLength"/> to <paramref name="device"/>, or keeps it when it is there already (<c>ip address replace</c>).</summary>
+    /// <remarks>IPv6 addresses with <c>nodad</c>, as <see cref="AddAddress"/>: usable at once as a route's source.</remarks>
     public void ReplaceAddress(string device, IPAddress address, int prefixLength)
     {
         ArgumentNullException.ThrowIfNull(address);
         string cidr = string.Create(CultureInfo.InvariantCulture, $"{address}/{prefixLength}");
-        string family = address.AddressFamily == AddressFamily.InterNetworkV6 ? "-6" : "-4";
-        Run(family, "address", "replace", cidr, "dev", device);
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            Run("-6", "address", "replace", cidr, "dev", device, "nodad");
+        }
+        else
+        {
+            Run("-4", "address", "replace", cidr, "dev", device);
+        }
     }
 
     /// <summary>Removes <paramref name="address"/>/<paramref name="prefixLength"/> from <paramref name="device"/>.</summary>

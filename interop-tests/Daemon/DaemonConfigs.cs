@@ -30,11 +30,21 @@ internal static class DaemonConfigs
     /// <c>policySection</c> is the JSON object of the <c>policy</c> key (absent: <c>{ "source": "policy.pol" }</c>),
     /// <c>nftables</c> the <c>firewall.nftables</c> key, <c>events</c> the JSON object of the <c>events</c> section, if any,
     /// <c>halfOpenPerSource</c> the <c>ike.halfOpenPerSource</c> key (absent: the default).
+    /// With <paramref name="tunAddress6"/> (a topology with IPv6, <see cref="NetnsTopology.AddIpv6Async"/>) the TUN device
+    /// gets that IPv6 address too and the ends' IPv6 /64s join the selectors; with <paramref name="ipv6Underlay"/> IKE and
+    /// ESP use the ends' IPv6 underlay addresses.
     /// </summary>
     public static (string Directory, string Json) Write(TestCertificate certificate, NetnsEnd local, NetnsEnd remote, IPAddress tunAddress, bool initiate,
         string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? policySection = null, bool nftables = true, string? events = null,
-        int? halfOpenPerSource = null)
+        int? halfOpenPerSource = null, IPAddress? tunAddress6 = null, bool ipv6Underlay = false)
     {
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(remote);
+        IPAddress localUnderlay = ipv6Underlay ? local.Underlay6 ?? throw new ArgumentException("the topology has no IPv6", nameof(local)) : local.Underlay;
+        IPAddress remoteUnderlay = ipv6Underlay ? remote.Underlay6 ?? throw new ArgumentException("the topology has no IPv6", nameof(remote)) : remote.Underlay;
+        string localSubnets = tunAddress6 is null || local.InnerSubnet6 is null ? $"\"{local.InnerSubnet}\"" : $"\"{local.InnerSubnet}\", \"{local.InnerSubnet6}\"";
+        string remoteSubnets = tunAddress6 is null || remote.InnerSubnet6 is null ? $"\"{remote.InnerSubnet}\"" : $"\"{remote.InnerSubnet}\", \"{remote.InnerSubnet6}\"";
+        string tunAddresses = tunAddress6 is null ? $"\"{tunAddress}/32\"" : $"\"{tunAddress}/32\", \"{tunAddress6}/128\"";
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-daemon-").FullName;
         certificate.WritePlainFiles(dir);
         File.WriteAllText(Path.Combine(dir, "policy.pol"), policy);
@@ -42,20 +52,20 @@ internal static class DaemonConfigs
             {
               "identity": { "certificate": "cert.pem", "key": "key.pem" },
               "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },
-              "ike": { "localAddress": "{{local.Underlay}}", "halfOpenTimeoutSeconds": {{halfOpenTimeoutSeconds}}{{(halfOpenPerSource is { } n ? ", \"halfOpenPerSource\": " + n : "")}} },
+              "ike": { "localAddress": "{{localUnderlay}}", "halfOpenTimeoutSeconds": {{halfOpenTimeoutSeconds}}{{(halfOpenPerSource is { } n ? ", \"halfOpenPerSource\": " + n : "")}} },
               "peers": [
                 {
                   "name": "{{peerName}}",
-                  "address": "{{remote.Underlay}}",
+                  "address": "{{remoteUnderlay}}",
                   "remoteId": "*.example.com",
                   "startAction": "{{(initiate ? "start" : "none")}}",
                   "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ],
                   "esp": [ "aes256gcm16" ],
-                  "localSubnets": [ "{{local.InnerSubnet}}" ],
-                  "remoteSubnets": [ "{{remote.InnerSubnet}}" ]
+                  "localSubnets": [ {{localSubnets}} ],
+                  "remoteSubnets": [ {{remoteSubnets}} ]
                 }
               ],
-              "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ "{{tunAddress}}/32" ] },
+              "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ {{tunAddresses}} ] },
               "policy": {{policySection ?? """{ "source": "policy.pol" }"""}},
               "firewall": { "nftables": {{(nftables ? "true" : "false")}} },
               "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },{{(events is null ? "" : "\n  \"events\": " + events + ",")}}
@@ -151,9 +161,13 @@ internal static class DaemonConfigs
     /// the time without an answer after which the gateway is dead. <paramref name="device"/>, <paramref name="remoteSubnet"/>
     /// (absent: the gateway's inner /24) and <paramref name="nftables"/> let several laptops share one namespace.
     /// </summary>
+    /// <remarks>With <paramref name="ipv6"/> the laptop asks for an IPv6 address too and the gateway's IPv6 /64 is a remote subnet as well.</remarks>
     public static (string Directory, string Json) WriteLaptop(TestCertificate certificate, NetnsEnd local, NetnsEnd gateway, int dpdSeconds = 30, int dpdTimeoutSeconds = 150,
-        string device = Device, string? remoteSubnet = null, bool nftables = true)
+        string device = Device, string? remoteSubnet = null, bool nftables = true, bool ipv6 = false)
     {
+        ArgumentNullException.ThrowIfNull(gateway);
+        string remoteSubnets = ipv6 ? $"\"{remoteSubnet ?? gateway.InnerSubnet}\", \"{gateway.InnerSubnet6 ?? throw new ArgumentException("the topology has no IPv6", nameof(gateway))}\""
+            : $"\"{remoteSubnet ?? gateway.InnerSubnet}\"";
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-laptop-").FullName;
         certificate.WritePlainFiles(dir);
         File.WriteAllText(Path.Combine(dir, "policy.pol"), Policy);
@@ -169,9 +183,10 @@ internal static class DaemonConfigs
                   "remoteId": "*.example.com",
                   "startAction": "start",
                   "requestAddress": true,
+                  "requestAddress6": {{(ipv6 ? "true" : "false")}},
                   "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ],
                   "esp": [ "aes256gcm16" ],
-                  "remoteSubnets": [ "{{remoteSubnet ?? gateway.InnerSubnet}}" ],
+                  "remoteSubnets": [ {{remoteSubnets}} ],
                   "dpd": { "intervalSeconds": {{dpdSeconds}}, "timeoutSeconds": {{dpdTimeoutSeconds}} }
                 }
               ],
@@ -190,30 +205,41 @@ internal static class DaemonConfigs
     /// with DNS server <paramref name="dns"/>, the gateway's inner /24 as its local subnet, a TUN device with
     /// <paramref name="tunAddress"/>/32.
     /// </summary>
-    public static (string Directory, string Json) WriteGateway(TestCertificate certificate, NetnsEnd local, IPAddress tunAddress, string pool, IPAddress dns) =>
-        WriteGateway(certificate, local, tunAddress, [new GatewayPeer("laptops", "*.example.com", pool)], dns);
+    /// <remarks>
+    /// With <paramref name="pool6"/> (and <paramref name="dns6"/>) the peer gets a second pool, IPv6, as <c>pool6</c>; the
+    /// gateway's IPv6 /64 joins its local subnets and <paramref name="tunAddress6"/>/128 its TUN device.
+    /// </remarks>
+    public static (string Directory, string Json) WriteGateway(TestCertificate certificate, NetnsEnd local, IPAddress tunAddress, string pool, IPAddress dns,
+        string? pool6 = null, IPAddress? dns6 = null, IPAddress? tunAddress6 = null) =>
+        WriteGateway(certificate, local, tunAddress, [new GatewayPeer("laptops", "*.example.com", pool, pool6)], dns, dns6, tunAddress6);
 
     /// <summary>
     /// A gateway with several responder-only peers (any address), each with its own <c>remoteId</c> and its own pool
     /// (named after the peer, with DNS server <paramref name="dns"/>), the gateway's inner /24 as their local subnet,
     /// a TUN device with <paramref name="tunAddress"/>/32. The peer answering IKE_SA_INIT is the first; at IKE_AUTH
-    /// the initiator's IDi chooses among them (RFC 7296 2.15).
+    /// the initiator's IDi chooses among them (RFC 7296 2.15). A peer with an IPv6 pool (<see cref="GatewayPeer.Pool6"/>,
+    /// named after the peer with a 6, DNS server <paramref name="dns6"/>) has the gateway's IPv6 /64 as a local subnet too,
+    /// and <paramref name="tunAddress6"/>/128 goes on the TUN device.
     /// </summary>
-    public static (string Directory, string Json) WriteGateway(TestCertificate certificate, NetnsEnd local, IPAddress tunAddress, IReadOnlyList<GatewayPeer> peers, IPAddress dns)
+    public static (string Directory, string Json) WriteGateway(TestCertificate certificate, NetnsEnd local, IPAddress tunAddress, IReadOnlyList<GatewayPeer> peers, IPAddress dns,
+        IPAddress? dns6 = null, IPAddress? tunAddress6 = null)
     {
+        ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(peers);
+        string tunAddresses = tunAddress6 is null ? $"\"{tunAddress}/32\"" : $"\"{tunAddress}/32\", \"{tunAddress6}/128\"";
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-gateway-").FullName;
         certificate.WritePlainFiles(dir);
         File.WriteAllText(Path.Combine(dir, "policy.pol"), Policy);
-        string pools = string.Join(", ", peers.Select(p => $$"""{ "name": "{{p.Name}}", "prefix": "{{p.Pool}}", "dns": [ "{{dns}}" ] }"""));
+        string pools = string.Join(", ", peers.Select(p => $$"""{ "name": "{{p.Name}}", "prefix": "{{p.Pool}}", "dns": [ "{{dns}}" ] }"""
+            + (p.Pool6 is null ? "" : $$""", { "name": "{{p.Name}}6", "prefix": "{{p.Pool6}}", "dns": [ {{(dns6 is null ? "" : $"\"{dns6}\"")}} ] }""")));
         string entries = string.Join(",\n", peers.Select(p => $$"""
                 {
                   "name": "{{p.Name}}",
                   "remoteId": "{{p.RemoteId}}",
-                  "pool": "{{p.Name}}",
+                  "pool": "{{p.Name}}",{{(p.Pool6 is null ? "" : $"\n      \"pool6\": \"{p.Name}6\",")}}
                   "ike": [ "aes256gcm16-prfsha384-prfsha256-x25519-ecp256" ],
                   "esp": [ "aes256gcm16" ],
-                  "localSubnets": [ "{{local.InnerSubnet}}" ]
+                  "localSubnets": [ "{{local.InnerSubnet}}"{{(p.Pool6 is null ? "" : $", \"{local.InnerSubnet6}\"")}} ]
                 }
             """));
         string json = $$"""
@@ -225,7 +251,7 @@ internal static class DaemonConfigs
               "peers": [
             {{entries}}
               ],
-              "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ "{{tunAddress}}/32" ] },
+              "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ {{tunAddresses}} ] },
               "policy": { "source": "policy.pol" },
               "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },
               "logging": { "level": "debug" }

@@ -248,20 +248,20 @@ public sealed class DaemonHostileTrafficTests
         return (sent, failures, watch.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Sends <paramref name="bytes"/> over TCP from <paramref name="from"/> (in <paramref name="client"/>) to <paramref name="to"/>:5001 (in <paramref name="server"/>); returns what arrived. Bounded: 30 s.</summary>
+    /// <summary>Sends <paramref name="bytes"/> over TCP from <paramref name="from"/> (in <paramref name="client"/>) to <paramref name="to"/>:5001 (in <paramref name="server"/>), IPv4 or IPv6; returns what arrived. Bounded: 30 s.</summary>
     internal static async Task<long> TcpTransferAsync(Netns client, IPAddress from, Netns server, IPAddress to, int bytes)
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using Socket listener = server.Run(() =>
         {
-            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var s = new Socket(to.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             s.Bind(new IPEndPoint(to, 5001));
             s.Listen(1);
             return s;
         });
         using Socket sender = client.Run(() =>
         {
-            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var s = new Socket(from.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             s.Bind(new IPEndPoint(from, 0));
             return s;
         });

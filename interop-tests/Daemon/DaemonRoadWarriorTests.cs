@@ -27,6 +27,10 @@ public sealed class DaemonRoadWarriorTests
     private static readonly IPNetwork s_ourPool = IPNetwork.Parse("198.19.128.0/24");
     private static readonly IPAddress s_gatewayTun = IPAddress.Parse("198.19.2.10");
     private static readonly IPAddress s_dns = IPAddress.Parse("198.19.2.53");
+    private static readonly IPNetwork s_ourPool6 = IPNetwork.Parse("2001:2:0:80::/64");
+    private static readonly IPNetwork s_strongSwanPool6 = IPNetwork.Parse("2001:2:0:90::/120");
+    private static readonly IPAddress s_gatewayTun6 = IPAddress.Parse("2001:2:0:2::10");
+    private static readonly IPAddress s_dns6 = IPAddress.Parse("2001:2:0:2::53");
 
     [Fact]
     public async Task The_laptop_gets_its_address_from_a_strongswan_gateway_and_reaches_the_office_from_it()
@@ -55,6 +59,45 @@ public sealed class DaemonRoadWarriorTests
 
         // No triangle routing: anything else keeps the laptop's default route.
         Assert.Contains("dev vl", await net.Left.Ns.MustIpAsync("route", "get", "198.18.200.1"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_dual_stack_laptop_gets_an_ipv4_and_an_ipv6_address_from_a_strongswan_gateway_and_reaches_the_office_over_both()
+    {
+        Preconditions.SkipUnlessStrongSwan();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        await net.AddIpv6Async();
+        using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        TestCertificate laptop = pki.IssueHost("laptop.example.com"), gateway = pki.IssueHost("vpn-gw.example.com");
+        await using StrongSwanInstance sw = await StrongSwanInstance.StartAsync(net.Right.Ns,
+            SwanctlConfig.NetToNet(net.Right, net.Left, SwanctlAuth.Cert(gateway), SwanctlAuth.PeerCert(laptop.Id))
+                .WithConnection(c => c with { Pools = "vips,vips6" })
+                .WithChild(c => c with { LocalTs = $"{net.Right.InnerSubnet},{net.Right.InnerSubnet6}", RemoteTs = "dynamic" })
+                .WithPools(new SwanctlPool("vips", s_strongSwanPool.ToString()), new SwanctlPool("vips6", s_strongSwanPool6.ToString()))
+                with { Files = pki.SwanctlFiles(gateway) });
+        await PrepareLaptopAsync(net);
+        (string dir, string json) = DaemonConfigs.WriteLaptop(laptop, net.Left, net.Right, ipv6: true);
+        await using DaemonProcess daemon = await DaemonProcess.StartAsync(net.Left.Ns, dir, json);
+
+        (bool up, JsonElement sas) = await daemon.WaitSasAsync(
+            s => s.EnumerateArray().Any(sa => sa.GetProperty("state").GetString() == "established" && sa.GetProperty("children").GetArrayLength() == 1
+                && Strings(sa, "virtualAddresses").Count == 2),
+            s_bound);
+        Assert.True(up, StrongSwanInstance.Reports($"{sas}\n{daemon.Log}", sw));
+        JsonElement ours = sas.EnumerateArray().First(sa => sa.GetProperty("state").GetString() == "established");
+        IPAddress lease = IPAddress.Parse(Strings(ours, "virtualAddresses")[0]), lease6 = IPAddress.Parse(Strings(ours, "virtualAddresses")[1]);
+        Assert.True(s_strongSwanPool.Contains(lease) && s_strongSwanPool6.Contains(lease6), $"{lease}, {lease6}");
+        Assert.Equal([$"{lease}/32", $"{lease6}/128"], Selectors(ours.GetProperty("children")[0], "localSelectors"));
+        Assert.True(await WaitAsync(async () => (await Ipv6TunAddressesAsync(net.Left.Ns)).Contains($"inet6 {lease6}/128", StringComparison.Ordinal)),
+            StrongSwanInstance.Reports($"{await Ipv6TunAddressesAsync(net.Left.Ns)}\n{daemon.Log}", sw));
+
+        ProcessResult ping6 = await PingAsync(net.Left.Ns, net.Right.Inner6!);
+        Assert.True(ping6.ExitCode == 0, StrongSwanInstance.Reports($"{ping6}\n{daemon.Log}", sw));
+        ProcessResult ping = await PingAsync(net.Left.Ns, net.Right.Inner);
+        Assert.True(ping.ExitCode == 0, StrongSwanInstance.Reports($"{ping}\n{daemon.Log}", sw));
+        IkeSaStatus theirs = Assert.Single(await sw.ListSasAsync());
+        Assert.Equal(new[] { lease.ToString(), lease6.ToString() }.Order(StringComparer.Ordinal), theirs.RemoteVips.Order(StringComparer.Ordinal));
+        Assert.True(Assert.Single(theirs.Children).PacketsIn >= 6, theirs.ToString());
     }
 
     [Fact]
@@ -89,6 +132,64 @@ public sealed class DaemonRoadWarriorTests
         (bool released, theirs) = await gateway.WaitSasAsync(s => s.GetArrayLength() == 0, s_bound);
         Assert.True(released, Reports(theirs, laptop, gateway));
         Assert.Equal(0, await CounterAsync(gateway, "addresses", "pool.laptops.leased"));
+    }
+
+    [Fact]
+    public async Task A_dual_stack_laptop_gets_an_ipv4_and_an_ipv6_address_from_our_gateway_and_reaches_the_office_over_both()
+    {
+        SkipUnlessRoot();
+        await using NetnsTopology net = await NetnsTopology.CreatePairAsync();
+        await net.AddIpv6Async();
+        using TestPki pki = TestPki.Create(PkiKeyType.EcdsaP256);
+        TestCertificate laptopCert = pki.IssueHost("laptop.example.com"), gatewayCert = pki.IssueHost("gw.example.com");
+        (string gwDir, string gwJson) = DaemonConfigs.WriteGateway(gatewayCert, net.Right, s_gatewayTun, s_ourPool.ToString(), s_dns,
+            pool6: s_ourPool6.ToString(), dns6: s_dns6, tunAddress6: s_gatewayTun6);
+        await using DaemonProcess gateway = await DaemonProcess.StartAsync(net.Right.Ns, gwDir, gwJson);
+        await PrepareLaptopAsync(net);
+        await net.Left.Ns.MustIpAsync("-6", "route", "add", "default", "via", net.Right.Underlay6!.ToString(), "dev", "vl");
+        (string dir, string json) = DaemonConfigs.WriteLaptop(laptopCert, net.Left, net.Right, ipv6: true);
+        await using DaemonProcess laptop = await DaemonProcess.StartAsync(net.Left.Ns, dir, json);
+
+        // RFC 7296 2.19 / 3.15.1: INTERNAL_IP4_ADDRESS and INTERNAL_IP6_ADDRESS asked for, one address of each given.
+        (bool up, JsonElement sas) = await laptop.WaitSasAsync(
+            s => s.EnumerateArray().Any(sa => sa.GetProperty("state").GetString() == "established" && sa.GetProperty("children").GetArrayLength() == 1
+                && Strings(sa, "virtualAddresses").Count == 2),
+            s_bound);
+        Assert.True(up, Reports(sas, laptop, gateway));
+        JsonElement ours = sas.EnumerateArray().First(sa => sa.GetProperty("state").GetString() == "established");
+        IPAddress lease = IPAddress.Parse(Strings(ours, "virtualAddresses")[0]), lease6 = IPAddress.Parse(Strings(ours, "virtualAddresses")[1]);
+        Assert.True(s_ourPool.Contains(lease) && s_ourPool6.Contains(lease6), $"{lease}, {lease6}");
+        Assert.Equal([s_dns.ToString(), s_dns6.ToString()], Strings(ours, "dns"));
+        Assert.Equal([$"{lease}/32", $"{lease6}/128"], Selectors(ours.GetProperty("children")[0], "localSelectors"));
+        Assert.True(await WaitAsync(async () => (await Ipv6TunAddressesAsync(net.Left.Ns)).Contains($"inet6 {lease6}/128", StringComparison.Ordinal)
+                && (await TunAddressesAsync(net.Left.Ns)).Contains($"inet {lease}/32", StringComparison.Ordinal)),
+            Reports($"the leases are not on the TUN device: {await TunAddressesAsync(net.Left.Ns)} {await Ipv6TunAddressesAsync(net.Left.Ns)}", laptop, gateway));
+        Assert.True(await WaitAsync(async () => (await net.Left.Ns.MustIpAsync("-6", "route", "get", net.Right.Inner6!.ToString())).Contains($"src {lease6}", StringComparison.Ordinal)),
+            Reports(await net.Left.Ns.MustIpAsync("-6", "route", "show"), laptop, gateway));
+
+        (bool leased, JsonElement theirs) = await gateway.WaitSasAsync(
+            s => s.GetArrayLength() == 1 && Strings(s[0], "leasedAddresses").Count == 2, s_bound);
+        Assert.True(leased, Reports(theirs, laptop, gateway));
+        Assert.Equal([lease.ToString(), lease6.ToString()], Strings(theirs[0], "leasedAddresses"));
+        Assert.Equal([$"{lease}/32", $"{lease6}/128"], Selectors(theirs[0].GetProperty("children")[0], "remoteSelectors"));
+        Assert.Equal(1, await CounterAsync(gateway, "addresses", "pool.laptops.leased"));
+        Assert.Equal(1, await CounterAsync(gateway, "addresses", "pool.laptops6.leased"));
+        Assert.Equal(2, await CounterAsync(laptop, "addresses", "leases.held"));
+
+        // The kernel picks the leases as sources (no -I), and the gateway's selector check accepts them.
+        ProcessResult ping = await PingAsync(net.Left.Ns, net.Right.Inner);
+        Assert.True(ping.ExitCode == 0, Reports(ping, laptop, gateway));
+        ProcessResult ping6 = await PingAsync(net.Left.Ns, net.Right.Inner6!);
+        Assert.True(ping6.ExitCode == 0, Reports(ping6, laptop, gateway));
+        Assert.Equal(0, await CounterAsync(gateway, "datapath", "drops.selector_mismatch"));
+        Assert.Contains("dev vl", await net.Left.Ns.MustIpAsync("-6", "route", "get", "2001:2:0:99::1"), StringComparison.Ordinal);
+
+        // Stopping the laptop's daemon deletes the SA: both leases go back to their pools.
+        Assert.True(await laptop.TerminateAsync(s_bound), Reports("the laptop did not stop", laptop, gateway));
+        (bool released, theirs) = await gateway.WaitSasAsync(s => s.GetArrayLength() == 0, s_bound);
+        Assert.True(released, Reports(theirs, laptop, gateway));
+        Assert.Equal(0, await CounterAsync(gateway, "addresses", "pool.laptops.leased"));
+        Assert.Equal(0, await CounterAsync(gateway, "addresses", "pool.laptops6.leased"));
     }
 
     [Fact]
@@ -174,6 +275,9 @@ public sealed class DaemonRoadWarriorTests
 
     private static async Task<string> TunAddressesAsync(Netns ns, string device = DaemonConfigs.Device) =>
         (await ns.IpAsync("-4", "address", "show", "dev", device)).StandardOutput;
+
+    private static async Task<string> Ipv6TunAddressesAsync(Netns ns) =>
+        (await ns.IpAsync("-6", "address", "show", "dev", DaemonConfigs.Device)).StandardOutput;
 
     /// <summary>Polls <paramref name="condition"/> every 200 ms for at most 10 s.</summary>
     private static async Task<bool> WaitAsync(Func<Task<bool>> condition)

@@ -16,6 +16,9 @@ namespace IpsecFw.InteropTests.StrongSwan;
 ///        (left's default route via 198.18.0.2; nftables masquerade out of nr; right has no route back to 198.18.0.0/24)
 /// inner: left lo 198.19.1.1/32 (198.19.1.0/24), right lo 198.19.2.1/32 (198.19.2.0/24)
 /// collector (AddCollectorAsync): right vc 198.18.2.2/24 ------------ cr 198.18.2.1/24  collector
+/// IPv6 (AddIpv6Async, pair only; 2001:2::/48, RFC 5180):
+///        left  vl 2001:2::1/64 --------------------------------- vr 2001:2::2/64  right
+///        inner: left lo 2001:2:0:1::1/128 (2001:2:0:1::/64), right lo 2001:2:0:2::1/128 (2001:2:0:2::/64)
 /// </code>
 /// <see cref="DisposeAsync"/> always runs to the end: it kills, by PID, any process still inside one of these
 /// namespaces (only our tests start processes there), then deletes the namespaces by name, which destroys the veths.
@@ -90,6 +93,38 @@ public sealed class NetnsTopology : IAsyncDisposable
         await VethAsync(Right.Ns, "vc", "198.18.2.2/24", collector, "cr", $"{CollectorAddress}/24");
         Collector = collector;
         return collector;
+    }
+
+    /// <summary>
+    /// Adds IPv6 to a pair (see the picture above): the underlay on the veths and the inner /128s on <c>lo</c>, all with
+    /// <c>nodad</c> (usable at once); <see cref="Left"/> and <see cref="Right"/> then carry them
+    /// (<see cref="NetnsEnd.Underlay6"/>, <see cref="NetnsEnd.Inner6"/>, <see cref="NetnsEnd.InnerSubnet6"/>).
+    /// </summary>
+    public async Task AddIpv6Async()
+    {
+        if (Nat is not null)
+        {
+            throw new InvalidOperationException("IPv6 is set up for a plain pair only");
+        }
+
+        if (Left.Underlay6 is not null)
+        {
+            return;
+        }
+
+        foreach ((NetnsEnd end, string veth, string underlay, string inner) in new[]
+        {
+            (Left, "vl", "2001:2::1", "2001:2:0:1::1"),
+            (Right, "vr", "2001:2::2", "2001:2:0:2::1"),
+        })
+        {
+            await end.Ns.MustExecAsync("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0");
+            await end.Ns.MustIpAsync("-6", "addr", "add", $"{underlay}/64", "dev", veth, "nodad");
+            await end.Ns.MustIpAsync("-6", "addr", "add", $"{inner}/128", "dev", "lo", "nodad");
+        }
+
+        Left = Left with { Underlay6 = IPAddress.Parse("2001:2::1"), Inner6 = IPAddress.Parse("2001:2:0:1::1"), InnerSubnet6 = "2001:2:0:1::/64" };
+        Right = Right with { Underlay6 = IPAddress.Parse("2001:2::2"), Inner6 = IPAddress.Parse("2001:2:0:2::1"), InnerSubnet6 = "2001:2:0:2::/64" };
     }
 
     /// <inheritdoc />

@@ -53,7 +53,11 @@ internal static class StatusFormatter
                 o.WriteLine($"  assigned to us: {string.Join(", ", sa.VirtualAddresses)}, DNS {(sa.Dns.Count == 0 ? "none" : string.Join(", ", sa.Dns))}");
             }
 
-            if (sa.LeasedAddress is { } leased)
+            if (sa.LeasedAddresses.Count > 0)
+            {
+                o.WriteLine($"  leased to the peer: {string.Join(", ", sa.LeasedAddresses)}");
+            }
+            else if (sa.LeasedAddress is { } leased)
             {
                 o.WriteLine($"  leased to the peer: {leased}");
             }

@@ -183,16 +183,35 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
                 Error(at + ".pool", $"no pool is named '{pool}'" + Suggest(pool, config.Pools.Select(p => p.Name)));
             }
 
-            if (peer.Pool is not null && peer.RequestAddress)
+            if (peer.Pool6 is { } pool6)
             {
-                Error(at + ".requestAddress", "a peer either gets addresses from a pool (gateway side) or requests one (client side), not both");
+                PoolOptions? six = config.Pools.FirstOrDefault(p => p.Name == pool6);
+                PoolOptions? first = config.Pools.FirstOrDefault(p => p.Name == peer.Pool);
+                if (six is null)
+                {
+                    Error(at + ".pool6", $"no pool is named '{pool6}'" + Suggest(pool6, config.Pools.Select(p => p.Name)));
+                }
+                else if (!IsIpv6Pool(six))
+                {
+                    Error(at + ".pool6", $"pool '{pool6}' is not an IPv6 pool (its prefix is {six.Prefix}); \"pool6\" names the IPv6 pool of a dual-stack peer");
+                }
+                else if (first is not null && IsIpv6Pool(first))
+                {
+                    Error(at + ".pool6", $"\"pool\" ('{first.Name}') is an IPv6 pool already; \"pool\" gives the IPv4 pool when \"pool6\" is set");
+                }
+            }
+
+            if ((peer.Pool is not null || peer.Pool6 is not null) && (peer.RequestAddress || peer.RequestAddress6))
+            {
+                Error(at + (peer.RequestAddress ? ".requestAddress" : ".requestAddress6"),
+                    "a peer either gets addresses from a pool (gateway side) or requests one (client side), not both");
             }
 
             if (peer.ProtectPeerAddress && peer.Address is null)
             {
                 Error(at + ".protectPeerAddress", "needs the peer's address (the address whose traffic goes through the tunnel)");
             }
-            else if (peer.ProtectPeerAddress && peer.RequestAddress)
+            else if (peer.ProtectPeerAddress && (peer.RequestAddress || peer.RequestAddress6))
             {
                 Error(at + ".protectPeerAddress", "not with requestAddress (the inner address comes from the gateway; the gateway's own address is not inside)");
             }
@@ -549,6 +568,9 @@ internal sealed class ConfigValidator(HostConfig config, List<ConfigError> error
             Error(at, $"{value} is out of range ({min} to {max})");
         }
     }
+
+    private static bool IsIpv6Pool(PoolOptions pool) =>
+        IpPrefix.TryParse(pool.Prefix, out IpPrefix prefix) && prefix.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
 
     private static bool IsInterfaceName(string name) =>
         name.Length is > 0 and <= 15 && !name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c) || c > '~');

@@ -52,11 +52,20 @@ public sealed class PeerOptions
     /// <summary>Remote traffic selectors (prefixes); absent: the peer's own address.</summary>
     public IReadOnlyList<string> RemoteSubnets { get; set; } = [];
 
-    /// <summary>A gateway: the name of the pool in <see cref="HostConfig.Pools"/> whose addresses this peer is given.</summary>
+    /// <summary>
+    /// A gateway: the name of the pool in <see cref="HostConfig.Pools"/> whose addresses this peer is given (an IPv4 pool
+    /// answers INTERNAL_IP4_ADDRESS, an IPv6 pool INTERNAL_IP6_ADDRESS).
+    /// </summary>
     public string? Pool { get; set; }
 
-    /// <summary>A remote-access client: ask the gateway for an inner address (configuration payload).</summary>
+    /// <summary>A gateway: a second pool, IPv6, when <see cref="Pool"/> is the IPv4 one (a dual-stack client gets one address of each).</summary>
+    public string? Pool6 { get; set; }
+
+    /// <summary>A remote-access client: ask the gateway for an inner IPv4 address (configuration payload).</summary>
     public bool RequestAddress { get; set; }
+
+    /// <summary>A remote-access client: ask the gateway for an inner IPv6 address (INTERNAL_IP6_ADDRESS), alone or with <see cref="RequestAddress"/>.</summary>
+    public bool RequestAddress6 { get; set; }
 
     /// <summary>
     /// Protect the traffic to the peer's own <see cref="Address"/> (the one IKE talks to) too: it is routed into the

@@ -45,8 +45,11 @@ public sealed record IkeSaInfo
     /// <summary>Client: the DNS servers the peer named by CP (logged and shown; <c>/etc/resolv.conf</c> is not changed).</summary>
     public IReadOnlyList<string> Dns { get; init; } = [];
 
-    /// <summary>Gateway: the inside address this host leased to the peer from its pool, or null.</summary>
+    /// <summary>Gateway: the inside address this host leased to the peer from its pool (the IPv4 one when there are two), or null.</summary>
     public string? LeasedAddress { get; init; }
+
+    /// <summary>Gateway: every inside address this host leased to the peer (IPv4, then IPv6); empty without.</summary>
+    public IReadOnlyList<string> LeasedAddresses { get; init; } = [];
 
     /// <summary>The CHILD SAs under this IKE SA.</summary>
     public IReadOnlyList<ChildSaInfo> Children { get; init; } = [];

@@ -40,6 +40,7 @@ public static class SaInfoMapper
             VirtualAddresses = [.. sa.VirtualIps.Select(a => a.ToString())],
             Dns = [.. sa.DnsServers.Select(a => a.ToString())],
             LeasedAddress = sa.LeasedAddress?.ToString(),
+            LeasedAddresses = [.. sa.LeasedAddresses.Select(a => a.ToString())],
             Children = [.. sa.Children.Select(c => Map(c, table))],
         };
     }

@@ -22,7 +22,7 @@ internal static class SpdProposedSelectors
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(remote);
-        bool fixedLocal = peer.LocalSubnets.Count > 0 || peer.RequestAddress, fixedRemote = peer.RemoteSubnets.Count > 0;
+        bool fixedLocal = peer.LocalSubnets.Count > 0 || peer.RequestAddress || peer.RequestAddress6, fixedRemote = peer.RemoteSubnets.Count > 0;
         if (local is null || (fixedLocal && fixedRemote))
         {
             return config;

@@ -15,22 +15,23 @@ namespace IpsecFw.Host.Daemon;
 /// <summary>
 /// Inside addresses by configuration payload (RFC 7296 2.19), on both sides of the daemon.
 /// <para>
-/// Client (<c>peers[].requestAddress</c>): the IKE SA asks for an IPv4 address and DNS servers; once it is
-/// established the address is put on the TUN device as a /32 and becomes the preferred source of the routes to the
-/// peer's <c>remoteSubnets</c> (<c>ip route replace ... src</c>), so the kernel sends corporate traffic from the lease,
-/// which is the CHILD_SA's TSi. Internet traffic keeps the default route. When the SA goes, the routes are put back
+/// Client (<c>peers[].requestAddress</c>, <c>peers[].requestAddress6</c>): the IKE SA asks for an IPv4 address, an
+/// IPv6 address or both, and DNS servers; once it is established each address is put on the TUN device as a /32 or
+/// /128 and becomes the preferred source of the routes to the peer's <c>remoteSubnets</c> of its family
+/// (<c>ip route replace ... src</c>), so the kernel sends corporate traffic from the lease, which is the CHILD_SA's TSi. Internet traffic keeps the default route. When the SA goes, the routes are put back
 /// without a source first (the kernel would delete routes whose source address disappears, and corporate traffic
 /// would leave in clear by the default route), then the address is removed: the routes stay in the TUN device, where
 /// the outbound loop drops and counts what has no SA (<c>datapath drops.no_sa</c>). A new lease replaces the old one.
 /// Linux flushes every route of a device whose last IPv4 address goes, so a TUN device without <c>tun.addresses</c>
 /// holds the IPv4 dummy address <see cref="Placeholder"/> (RFC 7600 4.8, 192.0.0.8/32) for as long as the daemon runs:
 /// the lease is never its last address, and what is sent to the office without a lease has that source and is dropped.
+/// IPv6 needs no placeholder: Linux keeps IPv6 routes when their preferred source goes (it only clears the source).
 /// The policy is specialised again with the leases (<see cref="PolicyService.SetLeasedAddresses"/>).
 /// </para>
 /// <para>
-/// Gateway (<c>peers[].pool</c>): the IPv4 pool of <c>pools[]</c> becomes the responder's <see cref="AddressPool"/>
-/// with its DNS servers, the pool's prefix is routed into the TUN device, and the peer's selectors default to the
-/// pool. The engine narrows TSi to the lease, so the outbound loop routes the lease to its CHILD_SA; the engine
+/// Gateway (<c>peers[].pool</c>, <c>peers[].pool6</c>): the pools of <c>pools[]</c> become the responder's
+/// <see cref="AddressPool"/> of each family (IPv4 answers INTERNAL_IP4_ADDRESS, IPv6 INTERNAL_IP6_ADDRESS) with their
+/// DNS servers, the pools' prefixes are routed into the TUN device, and the peer's selectors default to the pools. The engine narrows TSi to the lease, so the outbound loop routes the lease to its CHILD_SA; the engine
 /// releases the lease when the SA closes.
 /// </para>
 /// <para>
@@ -50,9 +51,9 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
     private readonly PolicyService _policy;
     private readonly ILogger _log;
     private readonly Dictionary<string, (AddressPool Pool, IReadOnlyList<IPAddress> Dns)> _pools = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _poolOfPeer = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Peer, AddressFamily Family), string> _poolOfPeer = [];
     private readonly Channel<Action> _work = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Peer, AddressFamily Family), Lease> _leases = [];
     private readonly IpCommand _ip = new();
     private IkeEngine? _engine;
     private string _device = string.Empty;
@@ -72,36 +73,40 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
         _log = loggers.CreateLogger<VirtualAddresses>();
         // Every peer can answer a CP request: one with an address by that address at IKE_SA_INIT, any peer by the identity
         // claimed at IKE_AUTH (RFC 7296 2.15, ResponderIdentityChooser), so a pool of any peer is served.
-        foreach (PeerOptions peer in _config.Peers.Where(p => p.Pool is not null))
+        foreach (PeerOptions peer in _config.Peers)
         {
-            PoolOptions? options = _config.Pools.FirstOrDefault(p => p.Name == peer.Pool);
-            string? unused = options is null ? "no such pool"
-                : !IpPrefix.TryParse(options.Prefix, out IpPrefix prefix) ? "its prefix does not parse"
-                : prefix.Address.AddressFamily != AddressFamily.InterNetwork ? "IPv6 pools are not served yet (the engine answers INTERNAL_IP4_ADDRESS only)"
-                : null;
-            if (unused is not null)
+            foreach (string name in new[] { peer.Pool, peer.Pool6 }.OfType<string>())
             {
-                HostLog.PoolUnused(_log, peer.Pool!, peer.Name, unused);
-                continue;
-            }
+                PoolOptions? options = _config.Pools.FirstOrDefault(p => p.Name == name);
+                string? unused = options is null ? "no such pool"
+                    : !IpPrefix.TryParse(options.Prefix, out IpPrefix prefix) ? "its prefix does not parse"
+                    : _poolOfPeer.ContainsKey((peer.Name, prefix.Address.AddressFamily)) ? "the peer has a pool of that address family already"
+                    : null;
+                if (unused is not null)
+                {
+                    HostLog.PoolUnused(_log, name, peer.Name, unused);
+                    continue;
+                }
 
-            // Peers that name the same pool share it: one address is never given twice.
-            if (!_pools.ContainsKey(options!.Name))
-            {
-                IpPrefix p = IpPrefix.TryParse(options.Prefix, out IpPrefix parsed) ? parsed : default;
-                IReadOnlyList<IPAddress> dns = [.. options.Dns.Select(d => IpPrefix.TryParseAddress(d, out IPAddress? a) ? a : null).OfType<IPAddress>()];
-                _pools[options.Name] = (new AddressPool(new IPNetwork(p.Network, p.Length)), dns);
-            }
+                // Peers that name the same pool share it: one address is never given twice.
+                IpPrefix p = IpPrefix.TryParse(options!.Prefix, out IpPrefix parsed) ? parsed : default;
+                if (!_pools.ContainsKey(options.Name))
+                {
+                    IReadOnlyList<IPAddress> dns = [.. options.Dns.Select(d => IpPrefix.TryParseAddress(d, out IPAddress? a) ? a : null).OfType<IPAddress>()];
+                    _pools[options.Name] = (new AddressPool(new IPNetwork(p.Network, p.Length)), dns);
+                }
 
-            _poolOfPeer[peer.Name] = options.Name;
+                _poolOfPeer[(peer.Name, p.Address.AddressFamily)] = options.Name;
+            }
         }
     }
 
     /// <inheritdoc/>
     public string Component => "addresses";
 
-    /// <summary>The pool that answers <paramref name="peerName"/>'s CP requests, if any.</summary>
-    public AddressPool? PoolOf(string peerName) => _poolOfPeer.TryGetValue(peerName, out string? name) ? _pools[name].Pool : null;
+    /// <summary>The pool that answers <paramref name="peerName"/>'s CP requests for addresses of <paramref name="family"/>, if any.</summary>
+    public AddressPool? PoolOf(string peerName, AddressFamily family = AddressFamily.InterNetwork) =>
+        _poolOfPeer.TryGetValue((peerName, family), out string? name) ? _pools[name].Pool : null;
 
     /// <summary>
     /// <paramref name="config"/> with this peer's CP settings: a request for an address (client), or the pool, its DNS
@@ -111,20 +116,29 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
     {
         ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(config);
-        if (peer.RequestAddress)
+        if (peer.RequestAddress || peer.RequestAddress6)
         {
-            config = config with { RequestVirtualIp = true };
+            config = config with { RequestVirtualIp = peer.RequestAddress, RequestVirtualIpv6 = peer.RequestAddress6 };
         }
 
-        if (_poolOfPeer.TryGetValue(peer.Name, out string? poolName))
+        List<(AddressPool Pool, IReadOnlyList<IPAddress> Dns)> served = [];
+        foreach (AddressFamily family in (AddressFamily[])[AddressFamily.InterNetwork, AddressFamily.InterNetworkV6])
         {
-            (AddressPool Pool, IReadOnlyList<IPAddress> Dns) served = _pools[poolName];
+            if (_poolOfPeer.TryGetValue((peer.Name, family), out string? poolName))
+            {
+                served.Add(_pools[poolName]);
+            }
+        }
+
+        if (served.Count > 0)
+        {
             config = config with
             {
-                AddressPool = served.Pool,
-                DnsServers = served.Dns,
+                AddressPool = PoolOf(peer.Name, AddressFamily.InterNetwork),
+                AddressPool6 = PoolOf(peer.Name, AddressFamily.InterNetworkV6),
+                DnsServers = [.. served.SelectMany(s => s.Dns).Distinct()],
                 RemoteTrafficSelectors = peer.RemoteSubnets.Count == 0
-                    ? [PeerSaConfigs.FromPrefix(new IpPrefix(served.Pool.Prefix.BaseAddress, served.Pool.Prefix.PrefixLength))]
+                    ? [.. served.Select(s => PeerSaConfigs.FromPrefix(new IpPrefix(s.Pool.Prefix.BaseAddress, s.Pool.Prefix.PrefixLength)))]
                     : config.RemoteTrafficSelectors,
             };
         }
@@ -163,7 +177,7 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
                 throw new IkeStartException($"pools: cannot route {pool.Prefix} of pool '{name}' into '{device}': {e.Message}", e);
             }
 
-            HostLog.PoolServing(_log, name, pool.Prefix.ToString(), Join(_poolOfPeer.Where(kv => kv.Value == name).Select(kv => kv.Key)), Join(dns), device);
+            HostLog.PoolServing(_log, name, pool.Prefix.ToString(), Join(_poolOfPeer.Where(kv => kv.Value == name).Select(kv => kv.Key.Peer)), Join(dns), device);
         }
 
         _engine = engine;
@@ -220,18 +234,21 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
 
     private void OnEstablished(IkeSa sa)
     {
-        // A rekeyed IKE SA is announced too, with the lease of the one it replaces.
-        if (sa.Config.RequestVirtualIp && sa.VirtualIps.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) is { } lease)
+        // A rekeyed IKE SA is announced too, with the leases of the one it replaces. One address per family.
+        if (sa.Config.RequestVirtualIp || sa.Config.RequestVirtualIpv6)
         {
             string peer = sa.Config.Name;
             IReadOnlyList<IPAddress> dns = sa.DnsServers;
-            _work.Writer.TryWrite(() => Install(peer, sa, lease, dns));
+            foreach (IPAddress lease in sa.VirtualIps.DistinctBy(a => a.AddressFamily))
+            {
+                _work.Writer.TryWrite(() => Install(peer, sa, lease, dns));
+            }
         }
     }
 
     private void OnClosed(IkeSa sa, string reason)
     {
-        if (sa.Config.RequestVirtualIp)
+        if (sa.Config.RequestVirtualIp || sa.Config.RequestVirtualIpv6)
         {
             string peer = sa.Config.Name;
             _work.Writer.TryWrite(() => Remove(peer, sa, reason));
@@ -248,7 +265,8 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
 
     private void Install(string peer, IkeSa holder, IPAddress lease, IReadOnlyList<IPAddress> dns)
     {
-        if (_leases.TryGetValue(peer, out Lease? old))
+        (string, AddressFamily) key = (peer, lease.AddressFamily);
+        if (_leases.TryGetValue(key, out Lease? old))
         {
             if (old.Address.Equals(lease))
             {
@@ -261,10 +279,10 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
             Unconfigure(peer, old, "replaced by " + lease);
         }
 
-        IReadOnlyList<IPNetwork> subnets = Subnets(peer);
+        IReadOnlyList<IPNetwork> subnets = Subnets(peer, lease.AddressFamily);
         try
         {
-            _ip.ReplaceAddress(_device, lease, 32);
+            _ip.ReplaceAddress(_device, lease, HostBits(lease));
             foreach (IPNetwork subnet in subnets)
             {
                 _ip.ReplaceRoute(_device, subnet, lease);
@@ -276,7 +294,7 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
             HostLog.LeaseFailed(_log, lease.ToString(), peer, e.Message);
         }
 
-        _leases[peer] = new Lease([holder], lease, dns);
+        _leases[key] = new Lease([holder], lease, dns);
         Volatile.Write(ref _held, _leases.Count);
         Interlocked.Increment(ref _installed);
         _policy.SetLeasedAddresses([.. _leases.Values.Select(l => l.Address)]);
@@ -285,18 +303,27 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
 
     private void Remove(string peer, IkeSa holder, string reason)
     {
-        if (_leases.TryGetValue(peer, out Lease? lease) && lease.Holders.Remove(holder) && lease.Holders.Count == 0)
+        bool changed = false;
+        foreach (AddressFamily family in (AddressFamily[])[AddressFamily.InterNetwork, AddressFamily.InterNetworkV6])
         {
-            Unconfigure(peer, lease, reason);
+            if (_leases.TryGetValue((peer, family), out Lease? lease) && lease.Holders.Remove(holder) && lease.Holders.Count == 0)
+            {
+                Unconfigure(peer, lease, reason);
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
             _policy.SetLeasedAddresses([.. _leases.Values.Select(l => l.Address)]);
         }
     }
 
     private void Unconfigure(string peer, Lease lease, string reason)
     {
-        _leases.Remove(peer);
+        _leases.Remove((peer, lease.Address.AddressFamily));
         Volatile.Write(ref _held, _leases.Count);
-        IReadOnlyList<IPNetwork> subnets = Subnets(peer);
+        IReadOnlyList<IPNetwork> subnets = Subnets(peer, lease.Address.AddressFamily);
         try
         {
             // Routes first, without the source: deleting the address would make the kernel delete them, and the
@@ -306,7 +333,7 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
                 _ip.ReplaceRoute(_device, subnet);
             }
 
-            _ip.DeleteAddress(_device, lease.Address, 32);
+            _ip.DeleteAddress(_device, lease.Address, HostBits(lease.Address));
         }
         catch (TunException e)
         {
@@ -318,13 +345,16 @@ public sealed class VirtualAddresses : IStatusSource, IDisposable
         HostLog.LeaseRemoved(_log, lease.Address.ToString(), peer, reason, Join(subnets), _device);
     }
 
-    /// <summary>The peer's IPv4 <c>remoteSubnets</c> (the lease is IPv4).</summary>
-    private IReadOnlyList<IPNetwork> Subnets(string peer) =>
+    /// <summary>The peer's <c>remoteSubnets</c> of the lease's address <paramref name="family"/>.</summary>
+    private IReadOnlyList<IPNetwork> Subnets(string peer, AddressFamily family) =>
         [.. (_config.Peers.FirstOrDefault(p => p.Name == peer)?.RemoteSubnets ?? [])
             .Select(t => IpPrefix.TryParse(t, out IpPrefix p) ? p : (IpPrefix?)null)
             .OfType<IpPrefix>()
-            .Where(p => p.Network.AddressFamily == AddressFamily.InterNetwork)
+            .Where(p => p.Network.AddressFamily == family)
             .Select(p => new IPNetwork(p.Network, p.Length))];
+
+    /// <summary>A lease is one address: /32 or /128.</summary>
+    private static int HostBits(IPAddress address) => address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
 
     private static string Join<T>(IEnumerable<T> items)
     {

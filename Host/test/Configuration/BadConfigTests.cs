@@ -237,6 +237,16 @@ public sealed class BadConfigTests : IDisposable
             "peers[0].pool: no pool is named 'road'; did you mean 'roads'?"
         },
         {
+            "pool6 naming an IPv4 pool",
+            "{ " + Policy + ", \"pools\": [ { \"name\": \"v4\", \"prefix\": \"198.19.0.0/24\" } ], \"peers\": [ { \"name\": \"rw\", " + PskPeer + ", \"pool6\": \"v4\" } ] }",
+            "peers[0].pool6: pool 'v4' is not an IPv6 pool (its prefix is 198.19.0.0/24); \"pool6\" names the IPv6 pool of a dual-stack peer"
+        },
+        {
+            "requestAddress6 with a pool",
+            "{ " + Policy + ", \"pools\": [ { \"name\": \"v6\", \"prefix\": \"2001:2:0:ff00::/64\" } ], \"peers\": [ { \"name\": \"rw\", " + PskPeer + ", \"pool\": \"v6\", \"requestAddress6\": true } ] }",
+            "peers[0].requestAddress6: a peer either gets addresses from a pool (gateway side) or requests one (client side), not both"
+        },
+        {
             "psk without its file",
             "{ " + Policy + ", \"peers\": [ { \"name\": \"gw\", \"auth\": \"psk\" } ] }",
             "peers[0].pskFile: required with \"auth\": \"psk\""

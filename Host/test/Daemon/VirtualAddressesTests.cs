@@ -1,8 +1,10 @@
 using System.Net;
+using System.Net.Sockets;
 using IpsecFw.Host.Configuration;
 using IpsecFw.Host.Daemon;
 using IpsecFw.Ike.Auth;
 using IpsecFw.Ike.Config;
+using IpsecFw.Ike.Messages;
 using IpsecFw.Spd.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -39,7 +41,7 @@ public sealed class VirtualAddressesTests
     }
 
     [Fact]
-    public void A_client_asks_for_an_address_and_pools_the_engine_cannot_serve_are_left_out()
+    public void A_client_asks_for_an_address_and_every_peer_with_a_pool_is_served()
     {
         var config = new HostConfig
         {
@@ -57,16 +59,49 @@ public sealed class VirtualAddressesTests
         using VirtualAddresses addresses = New(config);
         IkeSaConfig client = addresses.Apply(config.Peers[1], Base());
         Assert.True(client.RequestVirtualIp);
+        Assert.False(client.RequestVirtualIpv6);
         Assert.Null(client.AddressPool);
 
-        // IPv6 pools: the engine answers INTERNAL_IP4_ADDRESS only. Every other peer is served, a second one without an
-        // address too (the identity claimed at IKE_AUTH chooses it, RFC 7296 2.15), and peers naming one pool share it.
-        Assert.Null(addresses.Apply(config.Peers[0], Base()).AddressPool);
+        // An IPv6 pool named by "pool" answers INTERNAL_IP6_ADDRESS. Every peer with a pool is served, a second one without
+        // an address too (the identity claimed at IKE_AUTH chooses it, RFC 7296 2.15), and peers naming one pool share it.
+        IkeSaConfig responder = addresses.Apply(config.Peers[0], Base());
+        Assert.Null(responder.AddressPool);
+        Assert.Same(addresses.PoolOf("responder", AddressFamily.InterNetworkV6), responder.AddressPool6);
         Assert.NotNull(addresses.Apply(config.Peers[2], Base()).AddressPool);
         Assert.NotNull(addresses.Apply(config.Peers[3], Base()).AddressPool);
         Assert.Same(addresses.PoolOf("branch"), addresses.PoolOf("branch2"));
         Assert.Same(addresses.PoolOf("branch"), addresses.PoolOf("other"));
-        Assert.Equal(["pool.v4.leased"], addresses.ReadCounters().Keys.Where(k => k.StartsWith("pool.", StringComparison.Ordinal)));
+        Assert.Equal(["pool.v4.leased", "pool.v6.leased"], addresses.ReadCounters().Keys.Where(k => k.StartsWith("pool.", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_dual_stack_gateway_serves_both_pools_and_a_dual_stack_client_asks_for_both_families()
+    {
+        var config = new HostConfig
+        {
+            Policy = new(),
+            Pools =
+            [
+                new PoolOptions { Name = "v4", Prefix = "198.19.128.0/24", Dns = ["198.18.0.53"] },
+                new PoolOptions { Name = "v6", Prefix = "2001:2:0:ff00::/64", Dns = ["2001:2::53"] },
+            ],
+            Peers =
+            [
+                new PeerOptions { Name = "laptops", Pool = "v4", Pool6 = "v6" },
+                new PeerOptions { Name = "gw", Address = "198.18.0.2", RequestAddress = true, RequestAddress6 = true, RemoteSubnets = ["198.19.2.0/24", "2001:2:0:2::/64"] },
+            ],
+        };
+        using VirtualAddresses addresses = New(config);
+        IkeSaConfig gateway = addresses.Apply(config.Peers[0], Base());
+        Assert.Equal(IPNetwork.Parse("198.19.128.0/24"), Assert.IsType<AddressPool>(gateway.AddressPool).Prefix);
+        Assert.Equal(IPNetwork.Parse("2001:2:0:ff00::/64"), Assert.IsType<AddressPool>(gateway.AddressPool6).Prefix);
+        Assert.Equal([IPAddress.Parse("198.18.0.53"), IPAddress.Parse("2001:2::53")], gateway.DnsServers);
+        Assert.Equal([TsType.Ipv4AddressRange, TsType.Ipv6AddressRange], gateway.RemoteTrafficSelectors.Select(t => t.TsType));
+        Assert.Equal(IPAddress.Parse("2001:2:0:ff00:ffff:ffff:ffff:ffff"), gateway.RemoteTrafficSelectors[1].EndAddress);
+
+        IkeSaConfig client = addresses.Apply(config.Peers[1], Base());
+        Assert.True(client.RequestVirtualIp && client.RequestVirtualIpv6);
+        Assert.Equal([IkeSaConfig.AnyIpv4, IkeSaConfig.AnyIpv6], client.VirtualIpSelectors());
     }
 
     [Theory]

@@ -60,15 +60,24 @@ public sealed record IkeSaConfig
     public TimeSpan IkeRekeyAfter { get; init; } = TimeSpan.FromHours(4);
 
     /// <summary>
-    /// Initiator: ask the responder for an inside address and DNS servers by CP (RFC 7296 2.19), proposing TSi as any
-    /// IPv4 address for the responder to narrow to the address it assigns (the telecommuter).
+    /// Initiator: ask the responder for an inside IPv4 address and DNS servers by CP (RFC 7296 2.19), proposing TSi as
+    /// any IPv4 address for the responder to narrow to the address it assigns (the telecommuter).
     /// </summary>
     public bool RequestVirtualIp { get; init; }
 
-    /// <summary>Responder: the pool that answers CP requests; null refuses them (no address in the reply).</summary>
+    /// <summary>
+    /// Initiator: ask for an inside IPv6 address (INTERNAL_IP6_ADDRESS) and IPv6 DNS servers too, proposing TSi as any
+    /// IPv6 address as well; alone or with <see cref="RequestVirtualIp"/>.
+    /// </summary>
+    public bool RequestVirtualIpv6 { get; init; }
+
+    /// <summary>Responder: the pool that answers CP requests for IPv4 addresses; null refuses them (no address in the reply).</summary>
     public IAddressPool? AddressPool { get; init; }
 
-    /// <summary>Responder: DNS servers given with an address.</summary>
+    /// <summary>Responder: the pool that answers CP requests for IPv6 addresses (INTERNAL_IP6_ADDRESS); null refuses them.</summary>
+    public IAddressPool? AddressPool6 { get; init; }
+
+    /// <summary>Responder: DNS servers given with an address of their family (INTERNAL_IP4_DNS, INTERNAL_IP6_DNS).</summary>
     public IReadOnlyList<System.Net.IPAddress> DnsServers { get; init; } = [];
 
     /// <summary>Largest IKE message accepted.</summary>
@@ -92,6 +101,19 @@ public sealed record IkeSaConfig
     /// <summary>All of IPv4, any protocol and port.</summary>
     public static TrafficSelector AnyIpv4 { get; } =
         new(TsType.Ipv4AddressRange, 0, 0, 65535, IPAddress.Any, IPAddress.Broadcast);
+
+    /// <summary>All of IPv6, any protocol and port.</summary>
+    public static TrafficSelector AnyIpv6 { get; } =
+        new(TsType.Ipv6AddressRange, 0, 0, 65535, IPAddress.IPv6Any, IPAddress.Parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"));
+
+    /// <summary>Initiator: TSi while asking for inside addresses: any address of each family asked for (RFC 7296 2.19).</summary>
+    public IReadOnlyList<TrafficSelector> VirtualIpSelectors() =>
+        (RequestVirtualIp, RequestVirtualIpv6) switch
+        {
+            (true, true) => [AnyIpv4, AnyIpv6],
+            (false, true) => [AnyIpv6],
+            _ => [AnyIpv4],
+        };
 
     /// <summary>Parses strongSwan-style proposal strings into a configuration's proposal lists.</summary>
     public static (IReadOnlyList<Proposal> Ike, IReadOnlyList<Proposal> Esp) ParseProposals(string ike, string esp)

@@ -17,6 +17,7 @@ public sealed partial class IkeSa
     private uint _pendingChildSpi;
     private IReadOnlyList<Proposal> _sentEspProposals = [];
     private IPAddress? _leased;
+    private IPAddress? _leased6;
 
     /// <summary>Initiator: inside addresses the responder assigned by CP (RFC 7296 2.19).</summary>
     public IReadOnlyList<IPAddress> VirtualIps { get; private set; } = [];
@@ -24,8 +25,17 @@ public sealed partial class IkeSa
     /// <summary>Initiator: DNS servers the responder named by CP.</summary>
     public IReadOnlyList<IPAddress> DnsServers { get; private set; } = [];
 
-    /// <summary>Responder: the inside address this SA leased to the peer from the pool, if any.</summary>
-    public IPAddress? LeasedAddress => _leased;
+    /// <summary>Responder: the inside address this SA leased to the peer from a pool, if any (the IPv4 one when it has both).</summary>
+    public IPAddress? LeasedAddress => _leased ?? _leased6;
+
+    /// <summary>Responder: every inside address this SA leased to the peer (IPv4 first, then IPv6).</summary>
+    public IReadOnlyList<IPAddress> LeasedAddresses => (_leased, _leased6) switch
+    {
+        ({ } v4, { } v6) => [v4, v6],
+        ({ } v4, null) => [v4],
+        (null, { } v6) => [v6],
+        _ => [],
+    };
 
     private void SendAuthRequest()
     {
@@ -41,11 +51,23 @@ public sealed partial class IkeSa
         }
 
         inner.Add(auth.Sign(octets, _peerSignatureHashes, Algorithms.Prf));
-        if (Config.RequestVirtualIp)
+        if (Config.RequestVirtualIp || Config.RequestVirtualIpv6)
         {
-            // RFC 7296 3.15.1: empty attributes ask for an address and DNS servers.
-            inner.Add(new ConfigurationPayload(ConfigurationType.Request,
-                [new ConfigurationAttribute(ConfigurationAttributeType.InternalIp4Address, []), new ConfigurationAttribute(ConfigurationAttributeType.InternalIp4Dns, [])]));
+            // RFC 7296 3.15.1: empty attributes ask for an address and DNS servers of each family wanted.
+            var request = new List<ConfigurationAttribute>(4);
+            if (Config.RequestVirtualIp)
+            {
+                request.Add(new ConfigurationAttribute(ConfigurationAttributeType.InternalIp4Address, []));
+                request.Add(new ConfigurationAttribute(ConfigurationAttributeType.InternalIp4Dns, []));
+            }
+
+            if (Config.RequestVirtualIpv6)
+            {
+                request.Add(new ConfigurationAttribute(ConfigurationAttributeType.InternalIp6Address, []));
+                request.Add(new ConfigurationAttribute(ConfigurationAttributeType.InternalIp6Dns, []));
+            }
+
+            inner.Add(new ConfigurationPayload(ConfigurationType.Request, request));
         }
 
         _pendingChildSpi = _host.AllocateChildSpi();
@@ -53,7 +75,7 @@ public sealed partial class IkeSa
         BinaryPrimitives.WriteUInt32BigEndian(spi, _pendingChildSpi);
         _sentEspProposals = [.. ProposalSelector.WithoutKeyExchange(Config.EspProposals, renumber: true).Select(p => p with { Spi = spi })];
         inner.Add(new SaPayload(_sentEspProposals));
-        inner.Add(new TsPayload(true, Config.RequestVirtualIp ? [IkeSaConfig.AnyIpv4] : Config.LocalTrafficSelectors));
+        inner.Add(new TsPayload(true, Config.RequestVirtualIp || Config.RequestVirtualIpv6 ? Config.VirtualIpSelectors() : Config.LocalTrafficSelectors));
         inner.Add(new TsPayload(false, Config.RemoteTrafficSelectors));
         State = IkeSaState.AuthSent;
         SendProtectedRequest(ExchangeType.IkeAuth, inner, "IKE_AUTH", OnAuthResponse);
@@ -157,26 +179,9 @@ public sealed partial class IkeSa
 
         ChildSa? child = null;
         bool addressFailed = false;
-        if (m.Get<ConfigurationPayload>() is { ConfigurationType: ConfigurationType.Request } cp
-            && cp.Attributes.Any(a => a.AttributeType == ConfigurationAttributeType.InternalIp4Address))
+        if (m.Get<ConfigurationPayload>() is { ConfigurationType: ConfigurationType.Request } cp)
         {
-            _leased = Config.AddressPool?.Acquire(identity!);
-            if (_leased is null)
-            {
-                // RFC 7296 3.15.4: no address, no CHILD_SA.
-                _log.LogWarning("IKE SA {Spi:x16}: no inside address for {Peer} (pool {State})", LocalSpi, PeerNames.Describe(identity),
-                    Config.AddressPool is null ? "not configured" : "exhausted");
-                inner.Add(new NotifyPayload(NotifyType.InternalAddressFailure));
-                addressFailed = true;
-            }
-            else
-            {
-                var reply = new List<ConfigurationAttribute> { new(ConfigurationAttributeType.InternalIp4Address, _leased.GetAddressBytes()) };
-                reply.AddRange(Config.DnsServers.Where(d => d.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
-                    .Select(d => new ConfigurationAttribute(ConfigurationAttributeType.InternalIp4Dns, d.GetAddressBytes())));
-                inner.Add(new ConfigurationPayload(ConfigurationType.Reply, reply));
-                _log.LogInformation("IKE SA {Spi:x16}: assigned {Address} to {Peer}", LocalSpi, _leased, PeerNames.Describe(identity));
-            }
+            addressFailed = !AnswerAddressRequest(cp, identity!, inner);
         }
 
         SaPayload? sa = m.Get<SaPayload>();
@@ -250,17 +255,19 @@ public sealed partial class IkeSa
         return true;
     }
 
-    /// <summary>With a leased address, TSi is that address alone (RFC 7296 2.19); TSr as the policy narrows it.</summary>
+    /// <summary>With leased addresses, TSi is those addresses alone (RFC 7296 2.19); TSr as the policy narrows it.</summary>
     private bool TryNarrowWithLease(IReadOnlyList<TrafficSelector> tsi, IReadOnlyList<TrafficSelector> tsr,
         out IReadOnlyList<TrafficSelector> narrowedI, out IReadOnlyList<TrafficSelector> narrowedR)
     {
-        if (_leased is null)
+        IReadOnlyList<IPAddress> leased = LeasedAddresses;
+        if (leased.Count == 0)
         {
             return _host.TryNarrow(this, tsi, tsr, out narrowedI, out narrowedR);
         }
 
-        var lease = new TrafficSelector(TsType.Ipv4AddressRange, 0, 0, 65535, _leased, _leased);
-        narrowedI = Engine.SelectorNarrowing.Intersect(tsi, [lease]);
+        TrafficSelector[] leases = [.. leased.Select(a => new TrafficSelector(
+            a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? TsType.Ipv4AddressRange : TsType.Ipv6AddressRange, 0, 0, 65535, a, a))];
+        narrowedI = Engine.SelectorNarrowing.Intersect(tsi, leases);
         bool ok = _host.TryNarrow(this, narrowedI, tsr, out _, out narrowedR);
         return ok && narrowedI.Count > 0 && narrowedR.Count > 0;
     }
@@ -272,16 +279,71 @@ public sealed partial class IkeSa
             return;
         }
 
-        VirtualIps = [.. cp.Attributes.Where(a => a.AttributeType == ConfigurationAttributeType.InternalIp4Address && a.Value.Length == 4)
+        // RFC 7296 3.15.1: INTERNAL_IP6_ADDRESS is 16 octets of address and one of prefix length; INTERNAL_IP6_DNS 16 octets.
+        // Only the families asked for are taken: an address nobody asked for would have no TSi of its own.
+        VirtualIps = [.. cp.Attributes.Where(a => Config.RequestVirtualIp && a.AttributeType == ConfigurationAttributeType.InternalIp4Address && a.Value.Length == 4)
             .Select(a => new IPAddress(a.Value))
-            .Concat(cp.Attributes.Where(a => a.AttributeType == ConfigurationAttributeType.InternalIp6Address && a.Value.Length == 17)
+            .Concat(cp.Attributes.Where(a => Config.RequestVirtualIpv6 && a.AttributeType == ConfigurationAttributeType.InternalIp6Address && a.Value.Length == 17)
                 .Select(a => new IPAddress(a.Value.AsSpan(0, 16))))];
         DnsServers = [.. cp.Attributes.Where(a => a.AttributeType == ConfigurationAttributeType.InternalIp4Dns && a.Value.Length == 4)
-            .Select(a => new IPAddress(a.Value))];
+            .Select(a => new IPAddress(a.Value))
+            .Concat(cp.Attributes.Where(a => a.AttributeType == ConfigurationAttributeType.InternalIp6Dns && a.Value.Length == 16)
+                .Select(a => new IPAddress(a.Value)))];
         if (VirtualIps.Count > 0)
         {
             _log.LogInformation("IKE SA {Spi:x16}: the responder assigned {Addresses}", LocalSpi, string.Join(", ", VirtualIps));
         }
+    }
+
+    /// <summary>
+    /// Responder: answers a CP request (RFC 7296 2.19, 3.15) with an address from the pool of each family asked for
+    /// (INTERNAL_IP4_ADDRESS from <see cref="IkeSaConfig.AddressPool"/>, INTERNAL_IP6_ADDRESS from
+    /// <see cref="IkeSaConfig.AddressPool6"/>) and the DNS servers of the families given. A family the gateway cannot
+    /// serve is left out of the reply; when none of those asked for can be served, INTERNAL_ADDRESS_FAILURE (3.15.4)
+    /// and false (no CHILD_SA). A request without address attributes is not answered.
+    /// </summary>
+    private bool AnswerAddressRequest(ConfigurationPayload cp, PeerIdentity identity, List<IkePayload> inner)
+    {
+        bool wants4 = cp.Attributes.Any(a => a.AttributeType == ConfigurationAttributeType.InternalIp4Address);
+        bool wants6 = cp.Attributes.Any(a => a.AttributeType == ConfigurationAttributeType.InternalIp6Address);
+        if (!wants4 && !wants6)
+        {
+            return true;
+        }
+
+        _leased = wants4 ? Config.AddressPool?.Acquire(identity) : null;
+        _leased6 = wants6 ? Config.AddressPool6?.Acquire(identity) : null;
+        if (_leased is null && _leased6 is null)
+        {
+            _log.LogWarning("IKE SA {Spi:x16}: no inside address for {Peer} (asked for {Families}; IPv4 pool {V4}, IPv6 pool {V6})", LocalSpi, PeerNames.Describe(identity),
+                wants4 && wants6 ? "IPv4 and IPv6" : wants4 ? "IPv4" : "IPv6",
+                Config.AddressPool is null ? "not configured" : "exhausted", Config.AddressPool6 is null ? "not configured" : "exhausted");
+            inner.Add(new NotifyPayload(NotifyType.InternalAddressFailure));
+            return false;
+        }
+
+        var reply = new List<ConfigurationAttribute>(4);
+        if (_leased is { } v4)
+        {
+            reply.Add(new(ConfigurationAttributeType.InternalIp4Address, v4.GetAddressBytes()));
+            reply.AddRange(Config.DnsServers.Where(d => d.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                .Select(d => new ConfigurationAttribute(ConfigurationAttributeType.InternalIp4Dns, d.GetAddressBytes())));
+        }
+
+        if (_leased6 is { } v6)
+        {
+            // RFC 7296 3.15.1: the address and a prefix length; the lease is the one address (the TSi is that address).
+            byte[] value = new byte[17];
+            v6.TryWriteBytes(value, out _);
+            value[16] = 128;
+            reply.Add(new(ConfigurationAttributeType.InternalIp6Address, value));
+            reply.AddRange(Config.DnsServers.Where(d => d.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+                .Select(d => new ConfigurationAttribute(ConfigurationAttributeType.InternalIp6Dns, d.GetAddressBytes())));
+        }
+
+        inner.Add(new ConfigurationPayload(ConfigurationType.Reply, reply));
+        _log.LogInformation("IKE SA {Spi:x16}: assigned {Address} to {Peer}", LocalSpi, string.Join(", ", LeasedAddresses), PeerNames.Describe(identity));
+        return true;
     }
 
     private void ReleaseLease()
@@ -290,6 +352,12 @@ public sealed partial class IkeSa
         {
             Config.AddressPool?.Release(_leased);
             _leased = null;
+        }
+
+        if (_leased6 is not null)
+        {
+            Config.AddressPool6?.Release(_leased6);
+            _leased6 = null;
         }
     }
 

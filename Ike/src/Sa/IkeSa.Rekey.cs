@@ -257,6 +257,7 @@ public sealed partial class IkeSa
     private void HandOver(IkeSa replacement, bool registered = false)
     {
         replacement._leased = _leased; // the lease moves with the children, never to a redundant SA
+        replacement._leased6 = _leased6;
         replacement._children.AddRange(_children);
         replacement._lastChildSelectors = _lastChildSelectors;
         _children.Clear();
