@@ -28,19 +28,22 @@ internal static class DaemonConfigs
     /// <summary>
     /// Writes the credentials and policy into a new temporary directory and returns it with the configuration text.
     /// <c>policySection</c> is the JSON object of the <c>policy</c> key (absent: <c>{ "source": "policy.pol" }</c>),
-    /// <c>nftables</c> the <c>firewall.nftables</c> key, <c>events</c> the JSON object of the <c>events</c> section, if any.
+    /// <c>nftables</c> the <c>firewall.nftables</c> key, <c>events</c> the JSON object of the <c>events</c> section, if any,
+    /// <c>encapsulation</c> the <c>ike.encapsulation</c> key, if any.
     /// </summary>
     public static (string Directory, string Json) Write(TestCertificate certificate, NetnsEnd local, NetnsEnd remote, IPAddress tunAddress, bool initiate,
-        string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? policySection = null, bool nftables = true, string? events = null)
+        string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? policySection = null, bool nftables = true, string? events = null,
+        string? encapsulation = null)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-daemon-").FullName;
         certificate.WritePlainFiles(dir);
         File.WriteAllText(Path.Combine(dir, "policy.pol"), policy);
+        string encapsulationKey = encapsulation is null ? "" : $", \"encapsulation\": \"{encapsulation}\"";
         string json = $$"""
             {
               "identity": { "certificate": "cert.pem", "key": "key.pem" },
               "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },
-              "ike": { "localAddress": "{{local.Underlay}}", "halfOpenTimeoutSeconds": {{halfOpenTimeoutSeconds}} },
+              "ike": { "localAddress": "{{local.Underlay}}", "halfOpenTimeoutSeconds": {{halfOpenTimeoutSeconds}}{{encapsulationKey}} },
               "peers": [
                 {
                   "name": "{{peerName}}",

@@ -20,4 +20,10 @@ public sealed class IkeOptions
     /// RFC 7296 2.6); strongSwan's <c>charon.half_open_timeout</c> is 30 as well.
     /// </summary>
     public int HalfOpenTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// ESP in UDP always (<see cref="EspEncapsulation.Force"/>, the default) or only behind a NAT
+    /// (<see cref="EspEncapsulation.Auto"/>: raw ESP, IP protocol 50, otherwise). Applies to every peer.
+    /// </summary>
+    public EspEncapsulation Encapsulation { get; set; } = EspEncapsulation.Force;
 }

@@ -68,7 +68,8 @@ public sealed class NftablesFirewall : IHostedService, IDisposable
 
         _nft = _find() ?? throw new FirewallStartException(
             "firewall.nftables is true but the 'nft' command was not found (install nftables, or set firewall.nftables to false)");
-        _options = new NftOptions { Table = config.Firewall.Table, TunDevice = config.Tun?.Name, IkePort = config.Ike.Port, NatPort = config.Ike.NatPort };
+        _options = new NftOptions { Table = config.Firewall.Table, TunDevice = config.Tun?.Name, IkePort = config.Ike.Port, NatPort = config.Ike.NatPort,
+            RawEsp = config.Ike.Encapsulation == EspEncapsulation.Auto };
         PolicyState current = _policy.Current ?? throw new FirewallStartException("firewall: no policy is loaded");
         if (Apply(current) is { } error)
         {

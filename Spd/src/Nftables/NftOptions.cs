@@ -19,6 +19,9 @@ public sealed record NftOptions
     /// <summary>The NAT-traversal port shared by IKE and ESP in UDP (4500).</summary>
     public int NatPort { get; init; } = 4500;
 
+    /// <summary>Raw ESP (IP protocol 50) is in use (<c>ike.encapsulation: auto</c>): it passes both ways, like UDP/4500.</summary>
+    public bool RawEsp { get; init; }
+
     /// <summary>True for a table name the builder accepts.</summary>
     public static bool IsValidTableName(string? name) =>
         name is { Length: > 0 and <= 32 } && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
