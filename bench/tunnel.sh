@@ -437,7 +437,7 @@ build
 make_pki
 {
   echo "start=$(date -u +%FT%TZ) commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Esp Tun Host Ike || echo '+dirty') cores=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "env: IPSECFW_UDP_GSO=${IPSECFW_UDP_GSO:-} IPSECFW_DISABLE_UDP_GSO=${IPSECFW_DISABLE_UDP_GSO:-} VARIANTS=$VARIANTS SAS=$SAS MALLOC_ARENAS=${MALLOC_ARENAS:-2} PING=$PING_N/$PING_I"
+  echo "env: IPSECFW_UDP_GSO=${IPSECFW_UDP_GSO:-} IPSECFW_DISABLE_UDP_GSO=${IPSECFW_DISABLE_UDP_GSO:-} VARIANTS=$VARIANTS SAS=$SAS MALLOC_ARENAS=${MALLOC_ARENAS:-2} PING=$PING_N/$PING_I DOTNET_TieredCompilation=${DOTNET_TieredCompilation:-} DOTNET_TieredPGO=${DOTNET_TieredPGO:-}"
   echo "versions: $(dpkg-query -W -f='${Package} ${Version}, ' strongswan-charon wireguard-go iperf3 2>/dev/null) kernel $(uname -r), dotnet $(dotnet --version)"
 } | tee "$OUT/run.txt" >&2
 for v in $VARIANTS; do
