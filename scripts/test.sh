@@ -40,6 +40,7 @@ APT_PACKAGES=(
     python3-cryptography          # interop: Scapy's AES-GCM; ChaCha20-Poly1305 reference AEAD
     python3-cryptography-vectors  # NIST CAVP GCM vectors read from the package (Esp/test/Vectors)
     tshark                        # interop: dissects and decrypts our ESP captured on a veth
+    tcpdump                       # interop: DaemonRawEspTests tells raw ESP (IP protocol 50) from ESP in UDP/4500 on a veth
     iproute2                      # interop and Tun tests: network namespaces and veth pairs
     iputils-ping                  # Tun tests: ping through a TUN device inside a namespace
     openssl                       # bench anchor (openssl speed); not used by tests, kept for bench/run.sh

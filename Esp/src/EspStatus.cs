@@ -62,4 +62,11 @@ public enum EspStatus : byte
     /// reaches the engine is dropped.
     /// </summary>
     OuterFragment,
+
+    /// <summary>
+    /// The SA exists but was negotiated with the other encapsulation: raw ESP (IP protocol 50) for an SA negotiated
+    /// UDP-encapsulated (RFC 3948), or the reverse. Dropped before the SA is touched, as Linux's xfrm_input does; each
+    /// SA is opened only by the receive path of its own encapsulation.
+    /// </summary>
+    EncapsulationMismatch,
 }

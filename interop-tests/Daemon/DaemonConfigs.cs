@@ -32,11 +32,11 @@ internal static class DaemonConfigs
     /// <c>halfOpenPerSource</c> the <c>ike.halfOpenPerSource</c> key (absent: the default).
     /// With <paramref name="tunAddress6"/> (a topology with IPv6, <see cref="NetnsTopology.AddIpv6Async"/>) the TUN device
     /// gets that IPv6 address too and the ends' IPv6 /64s join the selectors; with <paramref name="ipv6Underlay"/> IKE and
-    /// ESP use the ends' IPv6 underlay addresses.
+    /// ESP use the ends' IPv6 underlay addresses; <c>encapsulation</c> is the <c>ike.encapsulation</c> key, if any.
     /// </summary>
     public static (string Directory, string Json) Write(TestCertificate certificate, NetnsEnd local, NetnsEnd remote, IPAddress tunAddress, bool initiate,
         string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? policySection = null, bool nftables = true, string? events = null,
-        int? halfOpenPerSource = null, IPAddress? tunAddress6 = null, bool ipv6Underlay = false)
+        int? halfOpenPerSource = null, IPAddress? tunAddress6 = null, bool ipv6Underlay = false, string? encapsulation = null)
     {
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(remote);
@@ -48,11 +48,12 @@ internal static class DaemonConfigs
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-daemon-").FullName;
         certificate.WritePlainFiles(dir);
         File.WriteAllText(Path.Combine(dir, "policy.pol"), policy);
+        string encapsulationKey = encapsulation is null ? "" : $", \"encapsulation\": \"{encapsulation}\"";
         string json = $$"""
             {
               "identity": { "certificate": "cert.pem", "key": "key.pem" },
               "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },
-              "ike": { "localAddress": "{{localUnderlay}}", "halfOpenTimeoutSeconds": {{halfOpenTimeoutSeconds}}{{(halfOpenPerSource is { } n ? ", \"halfOpenPerSource\": " + n : "")}} },
+              "ike": { "localAddress": "{{localUnderlay}}", "halfOpenTimeoutSeconds": {{halfOpenTimeoutSeconds}}{{(halfOpenPerSource is { } n ? ", \"halfOpenPerSource\": " + n : "")}}{{encapsulationKey}} },
               "peers": [
                 {
                   "name": "{{peerName}}",

@@ -112,9 +112,12 @@ public static class Decapsulator
     /// <summary>
     /// Decapsulates the payload of a datagram received on the NAT-T port (the kernel already stripped IP and UDP). On
     /// <see cref="EspStatus.Ok"/>: tunnel mode gives the inner IP packet; transport mode gives the upper-layer payload
-    /// and its protocol in <paramref name="nextHeader"/>, for the caller to put behind an IP header.
+    /// and its protocol in <paramref name="nextHeader"/>, for the caller to put behind an IP header. With
+    /// <paramref name="requireEncapsulatedSa"/>, an SA negotiated for raw ESP is refused here
+    /// (<see cref="EspStatus.EncapsulationMismatch"/>) before it is touched: its packets belong to the raw receive path.
     /// </summary>
-    public static EspStatus DecapsulateUdpPayload(EspSaTable table, Span<byte> buffer, int offset, int length, out EspSa? sa, out int packetOffset, out int packetLength, out byte nextHeader)
+    public static EspStatus DecapsulateUdpPayload(EspSaTable table, Span<byte> buffer, int offset, int length, out EspSa? sa, out int packetOffset, out int packetLength, out byte nextHeader,
+        bool requireEncapsulatedSa = false)
     {
         ArgumentNullException.ThrowIfNull(table);
         sa = null;
@@ -132,7 +135,40 @@ public static class Decapsulator
             return kind;
         }
 
-        EspStatus status = OpenEsp(table, buffer, offset, length, out sa, out int payloadOffset, out int payloadLength, out nextHeader);
+        return OpenPayload(table, buffer, offset, length, requireEncapsulatedSa ? true : null, out sa, out packetOffset, out packetLength, out nextHeader);
+    }
+
+    /// <summary>
+    /// Decapsulates ESP carried straight in IP (protocol 50) as a raw socket hands it over once the IP header is
+    /// skipped: no non-ESP marker, so SPIs 0 to 255 are malformed (RFC 4303 2.1), and only an SA negotiated without UDP
+    /// encapsulation may open it (else <see cref="EspStatus.EncapsulationMismatch"/>). Results as
+    /// <see cref="DecapsulateUdpPayload"/>.
+    /// </summary>
+    public static EspStatus DecapsulateEspPayload(EspSaTable table, Span<byte> buffer, int offset, int length, out EspSa? sa, out int packetOffset, out int packetLength, out byte nextHeader)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        sa = null;
+        packetOffset = 0;
+        packetLength = 0;
+        nextHeader = 0;
+        if ((uint)offset > (uint)buffer.Length || (uint)length > (uint)(buffer.Length - offset))
+        {
+            return table.Drop(EspStatus.Truncated);
+        }
+
+        if (length >= sizeof(uint) && BinaryPrimitives.ReadUInt32BigEndian(buffer[offset..]) <= 255)
+        {
+            return table.Drop(EspStatus.Malformed);
+        }
+
+        return OpenPayload(table, buffer, offset, length, false, out sa, out packetOffset, out packetLength, out nextHeader);
+    }
+
+    private static EspStatus OpenPayload(EspSaTable table, Span<byte> buffer, int offset, int length, bool? udpEncapsulatedSa, out EspSa? sa, out int packetOffset, out int packetLength, out byte nextHeader)
+    {
+        packetOffset = 0;
+        packetLength = 0;
+        EspStatus status = OpenEsp(table, buffer, offset, length, out sa, out int payloadOffset, out int payloadLength, out nextHeader, udpEncapsulatedSa);
         if (status != EspStatus.Ok)
         {
             return status;
@@ -156,7 +192,13 @@ public static class Decapsulator
         _ => table.Drop(EspStatus.Malformed),
     };
 
-    private static EspStatus OpenEsp(EspSaTable table, Span<byte> buffer, int espOffset, int espLength, out EspSa? sa, out int payloadOffset, out int payloadLength, out byte nextHeader)
+    /// <summary>
+    /// SPI look-up and <see cref="EspSa.Open"/>. With <paramref name="udpEncapsulatedSa"/> set, the SA must have been
+    /// negotiated with (true) or without (false) UDP encapsulation; else the packet is dropped before the SA's replay
+    /// window is read (Linux's xfrm_input drops the same mismatch).
+    /// </summary>
+    private static EspStatus OpenEsp(EspSaTable table, Span<byte> buffer, int espOffset, int espLength, out EspSa? sa, out int payloadOffset, out int payloadLength, out byte nextHeader,
+        bool? udpEncapsulatedSa = null)
     {
         payloadOffset = 0;
         payloadLength = 0;
@@ -171,6 +213,12 @@ public static class Decapsulator
         if (!table.TryGetInbound(spi, out sa))
         {
             return table.Drop(EspStatus.UnknownSpi);
+        }
+
+        if (udpEncapsulatedSa is bool udp && (sa.Config.UdpEncapsulation is not null) != udp)
+        {
+            sa = null;
+            return table.Drop(EspStatus.EncapsulationMismatch);
         }
 
         return sa.Open(buffer, espOffset, espLength, out payloadOffset, out payloadLength, out nextHeader);

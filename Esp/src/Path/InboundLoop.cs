@@ -16,8 +16,13 @@
 // finished with the buffers when it returns. Nothing is allocated per packet or per batch (IKE messages excepted: the
 // sink copies them for the control plane).
 //
-// One thread opens every SA: EspSa.Open must not run concurrently on one SA (its replay window is unlocked). More
-// inbound workers will shard by SPI.
+// Raw ESP (IP protocol 50): a second InboundLoop receives from a RawEspBind (rawEsp: true). Its packets carry no
+// non-ESP marker and no IKE: step 2 is Decapsulator.DecapsulateEspPayload, which only opens SAs negotiated without UDP
+// encapsulation; the UDP loop beside it runs with StrictEncapsulation, so it only opens UDP-encapsulated SAs. A packet
+// that arrives with the other encapsulation is counted ("encapsulation_mismatch") before its SA is touched.
+//
+// One thread opens every SA: EspSa.Open must not run concurrently on one SA (its replay window is unlocked); with
+// two loops, each SA belongs to the loop of its encapsulation. More inbound workers will shard by SPI.
 using System.Net;
 using IpsecFw.Esp.Buffers;
 using IpsecFw.Esp.Packet;
@@ -26,7 +31,7 @@ using IpsecFw.Esp.Transport;
 
 namespace IpsecFw.Esp.DataPath;
 
-/// <summary>The inbound loop: UDP → ESP → selector check → TUN, on a dedicated thread.</summary>
+/// <summary>The inbound loop: UDP (or raw ESP) → ESP → selector check → TUN, on a dedicated thread.</summary>
 /// <remarks>
 /// <see cref="PacketLoop.Start"/> and <see cref="PacketLoop.Stop"/> are for one controlling thread. <see cref="PacketLoop.Stop"/> disposes the bind the
 /// loop receives from: that is what wakes a blocked receive.
@@ -42,17 +47,19 @@ public sealed class InboundLoop : PacketLoop
     private readonly IPacketFilter? _filter;
     private readonly PacketBuffer[] _deliver;
     private readonly SocketAddress[] _sources;
+    private readonly bool _rawEsp;
     private int _deliverCount;
 
     /// <summary>
     /// Creates the loop; <see cref="PacketLoop.Start"/> starts its thread. Without an IKE sink, IKE messages are dropped
     /// and counted. With a <paramref name="filter"/>, every packet that passed its SA's selectors is judged by it
-    /// (called on this loop's thread only).
+    /// (called on this loop's thread only). With <paramref name="rawEsp"/>, the bind delivers raw ESP packets (a
+    /// <see cref="RawEspBind"/>: IP protocol 50, the IP header skipped), and only SAs without UDP encapsulation open them.
     /// </summary>
     public InboundLoop(
         IDatagramBind bind, IPacketDevice device, EspSaTable table, InboundSelectorTable selectors, IIkeDatagramSink? ike,
-        PacketPool pool, DataPathCounters counters, int batchSize = 32, IPacketFilter? filter = null)
-        : base(pool, batchSize, "inbound")
+        PacketPool pool, DataPathCounters counters, int batchSize = 32, IPacketFilter? filter = null, bool rawEsp = false)
+        : base(pool, batchSize, rawEsp ? "inbound-esp" : "inbound")
     {
         ArgumentNullException.ThrowIfNull(bind);
         ArgumentNullException.ThrowIfNull(device);
@@ -66,14 +73,20 @@ public sealed class InboundLoop : PacketLoop
         _ike = ike;
         _counters = counters;
         _filter = filter;
+        _rawEsp = rawEsp;
         _deliver = new PacketBuffer[batchSize];
         _sources = new SocketAddress[batchSize];
         for (int i = 0; i < batchSize; i++)
         {
             _sources[i] = UdpBind.CreateAddressSlot();
         }
-
     }
+
+    /// <summary>
+    /// On a UDP loop: open only SAs negotiated with UDP encapsulation, because a raw ESP loop beside it opens the others
+    /// (the daemon sets it whenever it runs both). A raw loop is always strict the other way.
+    /// </summary>
+    public bool StrictEncapsulation { get; init; }
 
     /// <inheritdoc />
     protected override int Receive(Span<PacketBuffer> batch) => _bind.Receive(batch, _sources);
@@ -105,8 +118,11 @@ public sealed class InboundLoop : PacketLoop
         for (int i = 0; i < batch.Length; i++)
         {
             PacketBuffer p = batch[i];
-            EspStatus status = Decapsulator.DecapsulateUdpPayload(
-                _table, p.Bytes, p.Offset, p.Length, out EspSa? sa, out int offset, out int length, out _);
+            EspSa? sa;
+            int offset, length;
+            EspStatus status = _rawEsp
+                ? Decapsulator.DecapsulateEspPayload(_table, p.Bytes, p.Offset, p.Length, out sa, out offset, out length, out _)
+                : Decapsulator.DecapsulateUdpPayload(_table, p.Bytes, p.Offset, p.Length, out sa, out offset, out length, out _, StrictEncapsulation);
             switch (status)
             {
                 case EspStatus.Ok when sa!.Mode != EspMode.Tunnel:

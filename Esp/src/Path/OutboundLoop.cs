@@ -8,7 +8,8 @@
 //      verdict ("policy_denied_out", "keyed_sa_pending_out", "conntrack_invalid_out"...) and the packet goes no further
 //   3. consecutive packets with the same SA, peer and inner version form a run (the order is kept)
 //   4. PacketBatch.Seal(run) in place, tunnel mode, Next Header 4 or 41: the buffer now holds the ESP packet
-//   5. bind.Send(run, peer)                  the kernel adds IP and UDP (ESP in UDP, RFC 3948)
+//   5. bind.Send(run, peer)                  the kernel adds IP and UDP (ESP in UDP, RFC 3948); an SA negotiated
+//      without UDP encapsulation goes to the raw ESP bind when there is one (the kernel adds IP, protocol 50)
 //
 // Ownership: the loop rents its batch from the PacketPool when it starts and gives every buffer back when its thread
 // ends. Read, Seal and Send work on the buffers in place; Send has finished with them when it returns, so a buffer is
@@ -34,6 +35,7 @@ public sealed class OutboundLoop : PacketLoop
 {
     private readonly IPacketDevice _device;
     private readonly IDatagramBind _bind;
+    private readonly IDatagramBind? _rawBind;
     private readonly IOutboundSaSelector _selector;
     private readonly DataPathCounters _counters;
     private readonly IPacketFilter? _filter;
@@ -46,10 +48,12 @@ public sealed class OutboundLoop : PacketLoop
     /// Creates the loop; <see cref="PacketLoop.Start"/> starts its thread. With a <paramref name="filter"/>, every packet
     /// that has an SA is judged by it before sealing (called on this loop's thread only, or under its lock by
     /// <see cref="Inject"/>). With <paramref name="acquires"/>, a packet with no SA that one of its traps covers is held
-    /// there and raises an acquire instead of being dropped.
+    /// there and raises an acquire instead of being dropped. With <paramref name="rawBind"/> (a <see cref="RawEspBind"/>),
+    /// the runs of SAs without UDP encapsulation (<see cref="EspSaConfig.UdpEncapsulation"/> null) are sent there; without
+    /// one, every run goes to <paramref name="bind"/>.
     /// </summary>
     public OutboundLoop(IPacketDevice device, IDatagramBind bind, IOutboundSaSelector selector, PacketPool pool, DataPathCounters counters,
-        int batchSize = 32, IPacketFilter? filter = null, AcquireQueue? acquires = null)
+        int batchSize = 32, IPacketFilter? filter = null, AcquireQueue? acquires = null, IDatagramBind? rawBind = null)
         : base(pool, batchSize, "outbound")
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -58,6 +62,7 @@ public sealed class OutboundLoop : PacketLoop
         ArgumentNullException.ThrowIfNull(counters);
         _device = device;
         _bind = bind;
+        _rawBind = rawBind;
         _selector = selector;
         _counters = counters;
         _filter = filter;
@@ -182,7 +187,8 @@ public sealed class OutboundLoop : PacketLoop
             return;
         }
 
-        int sent = _bind.Send(run[..sealedCount], remote);
+        IDatagramBind bind = _rawBind is not null && sa.Config.UdpEncapsulation is null ? _rawBind : _bind;
+        int sent = bind.Send(run[..sealedCount], remote);
         _counters.AddOutbound(sent);
         if (sent < sealedCount)
         {

@@ -163,6 +163,7 @@ public sealed class EspSaTable : IDisposable
         EspStatus.NatKeepalive => "nat_keepalive",
         EspStatus.WrongDirection => "wrong_direction",
         EspStatus.OuterFragment => "outer_fragment",
+        EspStatus.EncapsulationMismatch => "encapsulation_mismatch",
         _ => "ok",
     };
 }

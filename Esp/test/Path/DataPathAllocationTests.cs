@@ -61,6 +61,27 @@ public sealed class DataPathAllocationTests
         }
     }
 
+    [Fact]
+    public void Raw_esp_loops_allocate_nothing_either()
+    {
+        (DataPathHost a, DataPathHost b) = DataPathHost.InMemoryRawPair();
+        using (a)
+        using (b)
+        {
+            Push(a, b, 1_000);
+            long outboundBefore = a.Outbound.AllocatedBytesForTesting;
+            long inboundBefore = b.RawInbound!.AllocatedBytesForTesting;
+
+            Push(a, b, 1_000);
+
+            Assert.Equal(0, a.Outbound.AllocatedBytesForTesting - outboundBefore);
+            Assert.Equal(0, b.RawInbound.AllocatedBytesForTesting - inboundBefore);
+            Assert.Equal(0, b.Inbound.AllocatedBytesForTesting);
+            Assert.Equal(2_000, b.Counters.InboundPackets);
+            Assert.Equal(0, a.TotalDrops() + b.TotalDrops());
+        }
+    }
+
     private static void Push(DataPathHost a, DataPathHost b, int count)
     {
         const int Window = 100;

@@ -20,17 +20,20 @@ internal sealed class DataPathHost : IDisposable
 
     private bool _stopped;
 
-    private DataPathHost(string name, IDatagramBind bind, IReadOnlyList<IPNetwork> own, IPacketFilter? filter, AcquireQueue? acquires = null)
+    private DataPathHost(string name, IDatagramBind bind, IReadOnlyList<IPNetwork> own, IPacketFilter? filter, AcquireQueue? acquires = null,
+        IDatagramBind? rawBind = null)
     {
         Name = name;
         Bind = bind;
+        RawBind = rawBind;
         OwnNetworks = own;
         (ChannelTun loopEnd, ChannelTun appEnd) = ChannelTun.CreatePair(capacity: 1024, mtu: 1400, batchSize: 32);
         App = appEnd;
         Device = new TunPacketDevice(loopEnd);
         Received = new PacketCollector(appEnd);
-        Outbound = new OutboundLoop(Device, Bind, Selector, Pool, Counters, filter: filter, acquires: acquires);
-        Inbound = new InboundLoop(Bind, Device, Table, Selectors, Ike, Pool, Counters, filter: filter);
+        Outbound = new OutboundLoop(Device, Bind, Selector, Pool, Counters, filter: filter, acquires: acquires, rawBind: rawBind);
+        Inbound = new InboundLoop(Bind, Device, Table, Selectors, Ike, Pool, Counters, filter: filter) { StrictEncapsulation = rawBind is not null };
+        RawInbound = rawBind is null ? null : new InboundLoop(rawBind, Device, Table, Selectors, null, Pool, Counters, filter: filter, rawEsp: true);
     }
 
     public string Name { get; }
@@ -46,6 +49,12 @@ internal sealed class DataPathHost : IDisposable
     public TunPacketDevice Device { get; }
 
     public IDatagramBind Bind { get; }
+
+    /// <summary>The raw ESP bind (IP protocol 50) beside <see cref="Bind"/>, when the host has one.</summary>
+    public IDatagramBind? RawBind { get; }
+
+    /// <summary>The inbound loop on <see cref="RawBind"/>, when there is one.</summary>
+    public InboundLoop? RawInbound { get; }
 
     public EspSaTable Table { get; } = new();
 
@@ -82,6 +91,33 @@ internal sealed class DataPathHost : IDisposable
         return (a, b);
     }
 
+    /// <summary>
+    /// Two started hosts joined by two <see cref="InMemoryBind"/> pairs: one stands for UDP/4500, the other for raw ESP
+    /// (IP protocol 50, the IP header already skipped as <see cref="RawEspBind"/> does). The SAs are negotiated without
+    /// UDP encapsulation unless <paramref name="udpEncapsulated"/>.
+    /// </summary>
+    public static (DataPathHost A, DataPathHost B) InMemoryRawPair(bool udpEncapsulated = false)
+    {
+        (InMemoryBind udpA, InMemoryBind udpB) = InMemoryBind.CreatePair(AddressA, AddressB);
+        (InMemoryBind rawA, InMemoryBind rawB) = InMemoryBind.CreatePair(AddressA, AddressB);
+        return RawPair(new CountingBind(udpA), new CountingBind(rawA), AddressA, new CountingBind(udpB), new CountingBind(rawB), AddressB, udpEncapsulated);
+    }
+
+    /// <summary>Two started hosts, each with a UDP bind and a raw ESP bind; SAs as <see cref="InMemoryRawPair"/>.</summary>
+    public static (DataPathHost A, DataPathHost B) RawPair(IDatagramBind udpA, IDatagramBind rawA, IPEndPoint addressA,
+        IDatagramBind udpB, IDatagramBind rawB, IPEndPoint addressB, bool udpEncapsulated = false)
+    {
+        IPNetwork[] netA = [IPNetwork.Parse("198.19.16.0/20"), IPNetwork.Parse("2001:2:a::/64")];
+        IPNetwork[] netB = [IPNetwork.Parse("198.19.32.0/20"), IPNetwork.Parse("2001:2:b::/64")];
+        var a = new DataPathHost("A", udpA, netA, null, rawBind: rawA);
+        var b = new DataPathHost("B", udpB, netB, null, rawBind: rawB);
+        Connect(a, b, addressB, spi: 0x1000_0001, udpEncapsulated);
+        Connect(b, a, addressA, spi: 0x2000_0002, udpEncapsulated);
+        a.Start();
+        b.Start();
+        return (a, b);
+    }
+
     /// <summary>Two started hosts joined by an <see cref="InMemoryBind"/> pair.</summary>
     public static (DataPathHost A, DataPathHost B) InMemoryPair(IPacketFilter? filterA = null, IPacketFilter? filterB = null, AcquireQueue? acquiresA = null)
     {
@@ -101,7 +137,8 @@ internal sealed class DataPathHost : IDisposable
         _stopped = true;
         bool outbound = Outbound.Stop(timeout);
         bool inbound = Inbound.Stop(timeout);
-        return outbound && inbound;
+        bool raw = RawInbound?.Stop(timeout) ?? true;
+        return outbound && inbound && raw;
     }
 
     public void Dispose()
@@ -138,11 +175,12 @@ internal sealed class DataPathHost : IDisposable
     private void Start()
     {
         Inbound.Start();
+        RawInbound?.Start();
         Outbound.Start();
     }
 
     /// <summary>An SA from <paramref name="from"/> to <paramref name="to"/>: outbound on one side, inbound on the other.</summary>
-    private static void Connect(DataPathHost from, DataPathHost to, IPEndPoint toAddress, uint spi)
+    private static void Connect(DataPathHost from, DataPathHost to, IPEndPoint toAddress, uint spi, bool udpEncapsulated = true)
     {
         byte[] keymat = RandomNumberGenerator.GetBytes(EspSa.KeyLength(EspCipher.AesGcm256) + 4);
         var config = new EspSaConfig
@@ -152,7 +190,7 @@ internal sealed class DataPathHost : IDisposable
             Cipher = EspCipher.AesGcm256,
             KeyMaterial = keymat,
             Mode = EspMode.Tunnel,
-            UdpEncapsulation = new UdpEncapsulationPorts(),
+            UdpEncapsulation = udpEncapsulated ? new UdpEncapsulationPorts() : null,
         };
         from.OutboundSa = new EspSa(config);
         to.InboundSa = new EspSa(config with { Direction = EspDirection.Inbound });

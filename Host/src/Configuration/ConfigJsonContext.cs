@@ -13,6 +13,7 @@ namespace IpsecFw.Host.Configuration;
     Converters = [
         typeof(KebabEnumConverter<PeerAuth>),
         typeof(KebabEnumConverter<StartAction>),
+        typeof(KebabEnumConverter<EspEncapsulation>),
         typeof(KebabEnumConverter<RevocationPolicy>),
         typeof(KebabEnumConverter<LogLevel>)])]
 [JsonSerializable(typeof(HostConfig))]

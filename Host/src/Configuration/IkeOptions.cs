@@ -26,4 +26,10 @@ public sealed class IkeOptions
     /// counted (<c>ike.drops.per_source_limit</c>). 0: no limit. strongSwan's <c>charon.block_threshold</c> is 5 as well.
     /// </summary>
     public int HalfOpenPerSource { get; set; } = 5;
+
+    /// <summary>
+    /// ESP in UDP always (<see cref="EspEncapsulation.Force"/>, the default) or only behind a NAT
+    /// (<see cref="EspEncapsulation.Auto"/>: raw ESP, IP protocol 50, otherwise). Applies to every peer.
+    /// </summary>
+    public EspEncapsulation Encapsulation { get; set; } = EspEncapsulation.Force;
 }

@@ -80,6 +80,8 @@ public sealed partial class IkeService : IHostedService, IDisposable, IPeerReloa
     private LinuxTun? _tun;
     private TunPacketDevice? _device;
     private UdpBind? _bind;
+    private RawEspBind? _rawBind;
+    private InboundLoop? _rawInbound;
     private UdpIkeTransport? _transport;
     private PacketPool? _pool;
     private OutboundLoop? _outbound;
@@ -131,6 +133,11 @@ public sealed partial class IkeService : IHostedService, IDisposable, IPeerReloa
         if (_bind is { } bind)
         {
             sockets.Add(("udp4500", bind.SocketHandle));
+        }
+
+        if (_rawBind is { } raw)
+        {
+            sockets.Add(("esp", raw.SocketHandle));
         }
 
         return sockets;
@@ -266,6 +273,10 @@ public sealed partial class IkeService : IHostedService, IDisposable, IPeerReloa
 
         _bind = Bind(() => new UdpBind(new IPEndPoint(local, config.Ike.NatPort)), "ike.natPort", local, config.Ike.NatPort);
         _transport = Bind(() => new UdpIkeTransport(local, _bind, config.Ike.Port), "ike.port", local, config.Ike.Port);
+        if (config.Ike.Encapsulation == EspEncapsulation.Auto)
+        {
+            _rawBind = OpenRawEsp(local);
+        }
         List<(IPAddress Peer, IPAddress Source)> protectedPeers = ProtectedPeers(config.Peers, local);
         if (protectedPeers.Count > 0)
         {
@@ -291,11 +302,16 @@ public sealed partial class IkeService : IHostedService, IDisposable, IPeerReloa
         _addresses.Attach(Engine, _tun!.Name);
         _pool = new PacketPool(256, 2048);
         _device = new TunPacketDevice(_tun!);
-        _outbound = new OutboundLoop(_device, _bind, _routes, _pool, _counters, filter: _filter, acquires: _acquires);
-        _inbound = new InboundLoop(_bind, _device, _table, _selectors, _transport, _pool, _counters, filter: _filter);
+        _outbound = new OutboundLoop(_device, _bind, _routes, _pool, _counters, filter: _filter, acquires: _acquires, rawBind: _rawBind);
+        _inbound = new InboundLoop(_bind, _device, _table, _selectors, _transport, _pool, _counters, filter: _filter)
+        {
+            StrictEncapsulation = _rawBind is not null,
+        };
+        _rawInbound = _rawBind is null ? null : new InboundLoop(_rawBind, _device, _table, _selectors, null, _pool, _counters, filter: _filter, rawEsp: true);
         _transport.Start(Engine);
         _outbound.Start();
         _inbound.Start();
+        _rawInbound?.Start();
         IkeEngine engine = Engine;
         CancellationToken token = _stop.Token;
         _loop = Task.Run(() => engine.RunAsync(token, TimeSpan.FromMilliseconds(100)), CancellationToken.None);
@@ -376,10 +392,27 @@ public sealed partial class IkeService : IHostedService, IDisposable, IPeerReloa
         {
             _bind!.Mark = mark;
             _transport!.Mark = mark;
+            if (_rawBind is not null)
+            {
+                _rawBind.Mark = mark;
+            }
         }
         catch (SocketException e)
         {
             throw new IkeStartException($"tun.fwmark: cannot mark the IKE and ESP sockets with {mark} (SO_MARK needs CAP_NET_ADMIN): {e.Message}", e);
+        }
+    }
+
+    /// <summary>The raw ESP socket for <c>ike.encapsulation: auto</c> (IP protocol 50 on the local IKE address).</summary>
+    private static RawEspBind OpenRawEsp(IPAddress local)
+    {
+        try
+        {
+            return new RawEspBind(local);
+        }
+        catch (Exception e) when (e is SocketException or PlatformNotSupportedException)
+        {
+            throw new IkeStartException($"ike.encapsulation: 'auto' needs a raw ESP socket (IP protocol 50) on {local}, which could not be opened (CAP_NET_RAW, Linux): {e.Message}", e);
         }
     }
 
@@ -697,12 +730,16 @@ public sealed partial class IkeService : IHostedService, IDisposable, IPeerReloa
     {
         _outbound?.Stop(TimeSpan.FromSeconds(2));
         _inbound?.Stop(TimeSpan.FromSeconds(2));
+        _rawInbound?.Stop(TimeSpan.FromSeconds(2));
         _outbound = null;
         _inbound = null;
+        _rawInbound = null;
         _transport?.Dispose();
         _transport = null;
         _bind?.Dispose();
         _bind = null;
+        _rawBind?.Dispose();
+        _rawBind = null;
         _device?.Dispose();
         _device = null;
         _hostRouting?.Remove();

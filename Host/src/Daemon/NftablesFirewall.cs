@@ -76,6 +76,7 @@ public sealed class NftablesFirewall : IHostedService, IDisposable
             NatPort = config.Ike.NatPort,
             EventGroup = Events.NflogReader.Group(config) is > 0 and int group ? group : null,
             EventRate = config.Events?.NflogRate ?? 50,
+            RawEsp = config.Ike.Encapsulation == EspEncapsulation.Auto,
         };
         PolicyState current = _policy.Current ?? throw new FirewallStartException("firewall: no policy is loaded");
         if (Apply(current) is { } error)

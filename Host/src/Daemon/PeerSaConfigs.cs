@@ -10,7 +10,8 @@ namespace IpsecFw.Host.Daemon;
 /// <summary>
 /// Turns a configured peer into the engine's <see cref="IkeSaConfig"/>: the peer's name, authenticator, proposals
 /// (through <see cref="PeerProposals"/>), traffic selectors (<c>localSubnets</c>/<c>remoteSubnets</c>, else the two IKE
-/// addresses as /32 or /128), liveness interval, the half-open timeout (<c>ike.halfOpenTimeoutSeconds</c>) and, from
+/// addresses as /32 or /128), liveness interval, the half-open timeout (<c>ike.halfOpenTimeoutSeconds</c>), whether ESP is always UDP-encapsulated
+/// (<c>ike.encapsulation</c>) and, from
 /// <c>dpd.timeoutSeconds</c>, the number of retransmissions before the peer is declared dead. Thread-safe.
 /// </summary>
 internal static class PeerSaConfigs
@@ -31,6 +32,7 @@ internal static class PeerSaConfigs
             RemoteTrafficSelectors = Selectors(peer.RemoteSubnets, remote, peer.ProtectPeerAddress),
             DpdDelay = TimeSpan.FromSeconds(Math.Max(0, peer.Dpd.IntervalSeconds)),
             HalfOpenTimeout = TimeSpan.FromSeconds((ike ?? new IkeOptions()).HalfOpenTimeoutSeconds),
+            ForceUdpEncapsulation = (ike ?? new IkeOptions()).Encapsulation == EspEncapsulation.Force,
         };
         return config with { RetransmitTries = RetransmitTriesWithin(TimeSpan.FromSeconds(peer.Dpd.TimeoutSeconds), config.RetransmitTimeout, config.RetransmitBase) };
     }

@@ -197,6 +197,11 @@ public sealed class BadConfigTests : IDisposable
             "peers[0].protectPeerAddress: needs the peer's address (the address whose traffic goes through the tunnel)"
         },
         {
+            "unknown encapsulation",
+            "{ " + Policy + ", \"ike\": { \"encapsulation\": \"raw\" } }",
+            "ike.encapsulation: 'raw' is not one of 'force', 'auto'"
+        },
+        {
             "half-open timeout out of range",
             "{ " + Policy + ", \"ike\": { \"halfOpenTimeoutSeconds\": 0 } }",
             "ike.halfOpenTimeoutSeconds: 0 is out of range (2 to 600)"

@@ -34,6 +34,9 @@ public sealed record NftOptions
     /// <summary>The name of the table's shared <c>limit</c> object of the NFLOG rules.</summary>
     public const string EventLimitName = "ipsecfw_events";
 
+    /// <summary>Raw ESP (IP protocol 50) is in use (<c>ike.encapsulation: auto</c>): it passes both ways, like UDP/4500.</summary>
+    public bool RawEsp { get; init; }
+
     /// <summary>True for a table name the builder accepts.</summary>
     public static bool IsValidTableName(string? name) =>
         name is { Length: > 0 and <= 32 } && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');

@@ -109,6 +109,10 @@ public static class NftRulesetBuilder
 
         string port = inbound ? "dport" : "sport";
         Rule(w, string.Create(CultureInfo.InvariantCulture, $"udp {port} {{ {options.IkePort}, {options.NatPort} }} accept"), "ipsecfw IKE and NAT-T");
+        if (options.RawEsp)
+        {
+            Rule(w, "meta l4proto 50 accept", "ipsecfw raw ESP (IP protocol 50)");
+        }
 
         // RFC 4890 4.4.1: neighbour discovery (hop limit 255, RFC 4861 7.1) and MLD (hop limit 1, RFC 3810 5) must pass
         // on the link, or IPv6 stops working. Redirects are left out (RFC 4890 4.4.4 allows dropping them).

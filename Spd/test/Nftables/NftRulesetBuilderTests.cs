@@ -170,6 +170,15 @@ public sealed class NftRulesetBuilderTests
     }
 
     [Fact]
+    public void Raw_esp_passes_both_ways_only_when_it_is_in_use()
+    {
+        Assert.DoesNotContain("l4proto 50", Ruleset(PaperFigures.Figure1, Host1), StringComparison.Ordinal);
+        string r = Ruleset(PaperFigures.Figure1, Host1, s_options with { RawEsp = true });
+        Assert.Contains(Chain(r, "input"), l => l.StartsWith("meta l4proto 50 accept", StringComparison.Ordinal));
+        Assert.Contains(Chain(r, "output"), l => l.StartsWith("meta l4proto 50 accept", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Deny_rules_log_and_reject_with_a_tcp_reset_or_an_icmp_error_and_the_default_can_reject()
     {
         const string policy = """

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace IpsecFw.Esp.Transport.Interop;
 
 /// <summary>
-/// The few Linux socket calls the UDP bind batches with: <c>recvmmsg(2)</c>, <c>sendmmsg(2)</c>, <c>poll(2)</c> and
-/// <c>setsockopt(2)</c>. Descriptors are plain <c>int</c>s: the caller holds a reference on the socket's
+/// The few Linux socket calls the UDP and raw ESP binds batch with: <c>recvmmsg(2)</c>, <c>sendmmsg(2)</c>, <c>poll(2)</c>,
+/// <c>setsockopt(2)</c>, and <c>socket(2)</c> for the raw ESP socket (.NET refuses protocol numbers it does not know). Descriptors are plain <c>int</c>s: the caller holds a reference on the socket's
 /// <see cref="SafeHandle"/> for the whole batch (one AddRef per batch, not per datagram).
 /// </summary>
 internal static unsafe partial class LinuxSocketCalls
@@ -42,6 +42,15 @@ internal static unsafe partial class LinuxSocketCalls
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    // <sys/socket.h>: SOCK_RAW, SOCK_CLOEXEC; AF_INET, AF_INET6
+    public const int SockRaw = 3;
+    public const int SockCloexec = 0x80000;
+    public const int AfInet = 2;
+    public const int AfInet6 = 10;
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    public static partial int CreateSocket(int domain, int type, int protocol);
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     public static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
