@@ -4,7 +4,7 @@
 #   bash bench/tunnel.sh                 # as root; ~4-5 minutes here
 #   VARIANTS="plain ipsecfw" bash bench/tunnel.sh     # a subset (the ratio needs strongswan and/or wg in the run)
 #   SAS=0 bash bench/tunnel.sh           # skip the 1,000-SA memory check
-#   VARIANTS=none bash bench/tunnel.sh   # the 1,000-SA memory check alone (~1-2 minutes)
+#   VARIANTS=none bash bench/tunnel.sh   # the 1,000-SA memory check alone (~1-2 minutes; SAS_SETTLE=20 s idle at the end)
 #   VARIANTS=none GCDUMP=1 bash bench/tunnel.sh   # the same, with the daemons' managed heaps by type (after the RSS)
 #   BUILD=0 ...                          # use the Release build already there (no dotnet build)
 #   MALLOC_ARENAS=0 ...                  # the ipsecfw daemons without the unit's MALLOC_ARENA_MAX=2
@@ -23,7 +23,8 @@
 #   ipsecfw    two `ipsecfw run` daemons, AES-256-GCM-16, ECDSA P-256 certificates; their RSS (VmRSS/VmHWM) is reported
 #
 # Then the memory check: one `ipsecfw run` responder and one initiator whose configuration lists SAS (1,000) peers, all
-# the same remote host, so the two daemons hold SAS IKE SAs with one CHILD_SA each; both daemons' RSS is reported.
+# the same remote host, so the two daemons hold SAS IKE SAs with one CHILD_SA each; both daemons' RSS is reported when
+# the SAs are up and again after SAS_SETTLE (20) s idle.
 #
 # The machine's 2 vCPUs are shared by both peers and by iperf3 (and by other engineers' builds): the absolute figures
 # are noisy; the ratio to the better user-space anchor (strongswan, wg) in the same run is what counts.
@@ -40,6 +41,7 @@ VARIANTS=${VARIANTS:-"plain strongswan wg ipsecfw"}
 [ "$VARIANTS" = none ] && VARIANTS=""
 SAS=${SAS:-1000}
 SAS_TIME=${SAS_TIME:-120}   # seconds the memory check waits for its SAs
+SAS_SETTLE=${SAS_SETTLE:-20}  # seconds it then leaves the daemons idle before it reads their RSS again
 IPERF_T=${IPERF_T:-10}
 PING_N=${PING_N:-20}
 PING_I=${PING_I:-0.2}       # seconds between pings (0.01: ping -c 200 -i 0.01 for a latency run)
@@ -423,6 +425,10 @@ run_sas() {
   R[sas.time]=$((SECONDS - t0))
   R[sas.left]=$nl; R[sas.right]=$nr
   R[sas.rss_left]="$(rss "$lpid")"; R[sas.rss_right]="$(rss "$rpid")"
+  # Then idle for SAS_SETTLE seconds (nothing polls the daemons): the RSS a daemon keeps with its SAs, once the
+  # burst is over (the daemon gives its native heap back after a burst, Host/src/Daemon/NativeHeapTrimmer.cs)
+  sleep "$SAS_SETTLE"
+  R[sas.rss_left_settled]="$(rss "$lpid")"; R[sas.rss_right_settled]="$(rss "$rpid")"
   mem_detail "$rpid" sas-right; mem_detail "$lpid" sas-left
   ip netns exec "$NS_R" dotnet "$DLL" status --socket "$r/run/control.sock" >"$OUT/sas-right-status.txt" 2>&1 || true
   cp "$l/daemon.log" "$OUT/sas-left.log"; cp "$r/daemon.log" "$OUT/sas-right.log"
@@ -473,7 +479,8 @@ B1=$(best P1 max); B4=$(best P4 max); BP=$(best ping min); BW=$(best pingwarm mi
   if [ "$SAS" -gt 0 ]; then
     echo
     echo "Memory with $SAS SAs: established IKE SAs left ${R[sas.left]:-?} / right ${R[sas.right]:-?} after ${R[sas.time]:-?} s;" \
-      "RSS MiB (VmRSS/VmHWM) left (initiator, $SAS peers) ${R[sas.rss_left]:-?}, right (responder) ${R[sas.rss_right]:-?} (right with no SA: ${R[sas.rss_empty]:-?})."
+      "RSS MiB (VmRSS/VmHWM) left (initiator, $SAS peers) ${R[sas.rss_left]:-?}, right (responder) ${R[sas.rss_right]:-?} (right with no SA: ${R[sas.rss_empty]:-?});" \
+      "after ${SAS_SETTLE} s idle: left ${R[sas.rss_left_settled]:-?}, right ${R[sas.rss_right_settled]:-?}."
   fi
 } | tee "$OUT/summary.md"
 echo "(raw output in $OUT)" >&2

@@ -297,14 +297,27 @@ public sealed class ControlServer : IAsyncDisposable
 
     private static async Task WriteAsync(Stream stream, ControlResponse response, CancellationToken cancellationToken)
     {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(response, ControlJsonContext.Default.ControlResponse);
-        if (json.Length > ControlFraming.MaxFrameLength)
+        // Serialized straight into a pooled frame: no array per answer (PooledFrameBuffer says why that matters).
+        using var frame = new PooledFrameBuffer();
+        Serialize(frame, response);
+        if (frame.PayloadLength > ControlFraming.MaxFrameLength)
         {
-            json = JsonSerializer.SerializeToUtf8Bytes(
-                ControlResponse.Failure("the answer is larger than a frame may be"), ControlJsonContext.Default.ControlResponse);
+            frame.Clear();
+            Serialize(frame, ControlResponse.Failure("the answer is larger than a frame may be"));
         }
 
-        await stream.WriteAsync(ControlFraming.Encode(json), cancellationToken).ConfigureAwait(false);
+        await stream.WriteAsync(frame.Frame, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void Serialize(PooledFrameBuffer frame, ControlResponse response)
+    {
+        using var writer = new Utf8JsonWriter(frame, new JsonWriterOptions
+        {
+            Encoder = ControlJsonContext.Default.Options.Encoder,
+            Indented = ControlJsonContext.Default.Options.WriteIndented,
+            MaxDepth = ControlJsonContext.Default.Options.MaxDepth,
+        });
+        JsonSerializer.Serialize(writer, response, ControlJsonContext.Default.ControlResponse);
     }
 
     private static async Task TryWriteAsync(Stream stream, ControlResponse response, CancellationToken cancellationToken)

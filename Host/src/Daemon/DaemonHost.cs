@@ -126,6 +126,11 @@ public static class DaemonHost
     }
 
     [SupportedOSPlatform("linux")]
-    private static void AddIkeHostedService(IServiceCollection services) =>
+    private static void AddIkeHostedService(IServiceCollection services)
+    {
         services.AddHostedService(sp => sp.GetRequiredService<IkeService>());
+
+        // glibc keeps what a burst of handshakes freed natively; given back once the burst is over.
+        services.AddHostedService<NativeHeapTrimmer>();
+    }
 }

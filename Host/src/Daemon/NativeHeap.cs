@@ -48,6 +48,37 @@ internal static partial class NativeHeap
         }
     }
 
+    /// <summary>
+    /// Gives the free pages inside glibc's heaps back to the kernel (<c>malloc_trim(0)</c>): what a burst of handshakes
+    /// freed between blocks still in use, which glibc's own trimming (only the top of each heap) never returns. Walks
+    /// every arena under its lock, so it is called after a burst (<see cref="NativeHeapTrimmer"/>), never on a packet
+    /// path. True when glibc gave memory back; false when there was none to give or it could not be done (not Linux,
+    /// not glibc).
+    /// </summary>
+    public static bool Trim()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            return MallocTrim(0) == 1;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false; // a C library without malloc_trim (musl)
+        }
+        catch (DllNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    private static partial int MallocTrim(nuint pad);
+
     [LibraryImport("libc", EntryPoint = "mallopt")]
     private static partial int Mallopt(int param, int value);
 }

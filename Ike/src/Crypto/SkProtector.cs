@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using IpsecFw.Esp;
+using IpsecFw.Esp.Crypto;
 using IpsecFw.Ike.Keys;
 using IpsecFw.Ike.Messages;
 
@@ -10,6 +12,10 @@ namespace IpsecFw.Ike.Crypto;
 //   from the first byte of the IKE header to the last byte before the ICV (RFC 7296 3.14), checked before decryption.
 // - AES-GCM-16 (RFC 5282) and ChaCha20-Poly1305 (RFC 7634): nonce = 4-byte salt (end of SK_e) || 8-byte IV, the AAD is
 //   everything from the IKE header to the end of the SK generic payload header (RFC 5282 5.1), the ICV is the tag.
+//   Both run on the ESP engine's own AEADs (Esp/src/Crypto, chosen by AeadFactory: AES-NI/PCLMULQDQ AES-GCM where the
+//   CPU has it, else the platform's; our ChaCha20-Poly1305): their key schedule is a managed field of the SA's
+//   protector, where a .NET AesGcm or ChaCha20Poly1305 holds a native OpenSSL cipher context per direction per IKE SA
+//   (docs/performance.md, "Memory with 1,000 SAs").
 
 /// <summary>
 /// Protects or unprotects the SK payload for one direction of an IKE SA: one instance holds SK_e (and SK_a) of the
@@ -22,8 +28,7 @@ public sealed class SkProtector : IDisposable
 {
     private readonly byte[] _salt;
     private readonly byte[] _integrityKey;
-    private readonly AesGcm? _gcm;
-    private readonly ChaCha20Poly1305? _chaCha;
+    private readonly Aead? _aead;
     private readonly Aes? _aes;
     private ulong _nextIv;
     private bool _ivExhausted;
@@ -54,10 +59,10 @@ public sealed class SkProtector : IDisposable
         switch (suite.Encryption)
         {
             case EncryptionAlgorithm.AesGcm16:
-                _gcm = new AesGcm(key, IkeCipherSuite.AeadTagLength);
+                _aead = AeadFactory.Create(suite.KeyLength == 16 ? EspCipher.AesGcm128 : EspCipher.AesGcm256, key);
                 break;
             case EncryptionAlgorithm.ChaCha20Poly1305:
-                _chaCha = new ChaCha20Poly1305(key);
+                _aead = AeadFactory.Create(EspCipher.ChaCha20Poly1305, key);
                 break;
             default:
                 byte[] aesKey = key.ToArray();
@@ -70,6 +75,13 @@ public sealed class SkProtector : IDisposable
 
     /// <summary>The suite.</summary>
     public IkeCipherSuite Suite { get; }
+
+    /// <summary>The AEAD's name (e.g. "AES-GCM-256 (AES-NI)"), or null for AES-CBC with HMAC. For tests and logs.</summary>
+    internal string? AeadName => _aead?.Name;
+
+    /// <summary>For tests: true once the salt and SK_a are zeroed and the AEAD (which zeroes its key) is disposed.</summary>
+    internal bool KeysCleared =>
+        !_salt.AsSpan().ContainsAnyExcept((byte)0) && !_integrityKey.AsSpan().ContainsAnyExcept((byte)0) && (_aead is null || _aead.IsDisposed);
 
     /// <summary>The counter value the next AEAD IV takes (starts at 0; set by tests to reach exhaustion).</summary>
     internal ulong NextAeadIv
@@ -146,21 +158,12 @@ public sealed class SkProtector : IDisposable
             Span<byte> nonce = stackalloc byte[IkeCipherSuite.AeadSaltLength + IkeCipherSuite.AeadIvLength];
             _salt.CopyTo(nonce);
             iv.CopyTo(nonce[IkeCipherSuite.AeadSaltLength..]);
-            try
+
+            // The AAD is the IKE header through the SK generic header (RFC 5282 5.1). Open checks the tag in constant
+            // time before it releases anything and zeroes the buffer when the tag is wrong.
+            ciphertext.CopyTo(plaintext);
+            if (!_aead!.Open(nonce, message[..bodyOffset], plaintext, icv))
             {
-                // The AAD is the IKE header through the SK generic header (RFC 5282 5.1); the tag is checked first.
-                if (_gcm is not null)
-                {
-                    _gcm.Decrypt(nonce, ciphertext, icv, plaintext, message[..bodyOffset]);
-                }
-                else
-                {
-                    _chaCha!.Decrypt(nonce, ciphertext, icv, plaintext, message[..bodyOffset]);
-                }
-            }
-            catch (CryptographicException)
-            {
-                // AuthenticationTagMismatchException: the platform has already zeroed the output.
                 error = SkError.IntegrityFailure;
                 return false;
             }
@@ -203,8 +206,7 @@ public sealed class SkProtector : IDisposable
         _disposed = true;
         CryptographicOperations.ZeroMemory(_salt);
         CryptographicOperations.ZeroMemory(_integrityKey);
-        _gcm?.Dispose();
-        _chaCha?.Dispose();
+        _aead?.Dispose();
         _aes?.Dispose();
     }
 
@@ -259,14 +261,8 @@ public sealed class SkProtector : IDisposable
                 Span<byte> nonce = stackalloc byte[IkeCipherSuite.AeadSaltLength + IkeCipherSuite.AeadIvLength];
                 _salt.CopyTo(nonce);
                 iv.CopyTo(nonce[IkeCipherSuite.AeadSaltLength..]);
-                if (_gcm is not null)
-                {
-                    _gcm.Encrypt(nonce, plaintext, ciphertext, icv, message[..bodyOffset]);
-                }
-                else
-                {
-                    _chaCha!.Encrypt(nonce, plaintext, ciphertext, icv, message[..bodyOffset]);
-                }
+                plaintext.CopyTo(ciphertext);
+                _aead!.Seal(nonce, message[..bodyOffset], ciphertext, icv);
             }
             else
             {

@@ -22,7 +22,9 @@ public sealed class FragmentReassembler
     /// <summary>Default bound on the decrypted content kept.</summary>
     public const int DefaultMaxBytes = 64 * 1024;
 
-    private readonly byte[]?[] _pieces;
+    // Allocated on the first fragment kept: most IKE SAs never receive a fragmented message, and two reassemblers per
+    // SA with 64 slots each are 1 KB per SA (docs/performance.md, "Memory with 1,000 SAs").
+    private byte[]?[]? _pieces;
     private IkeMessage? _first;
     private IkeHeader _header;
     private int _total;
@@ -42,7 +44,6 @@ public sealed class FragmentReassembler
         MaxFragments = maxFragments;
         MaxBytes = maxBytes;
         Timeout = timeout ?? TimeSpan.FromSeconds(30);
-        _pieces = new byte[maxFragments][];
     }
 
     /// <summary>The bound on Total Fragments.</summary>
@@ -129,6 +130,7 @@ public sealed class FragmentReassembler
         }
 
         int index = skf.FragmentNumber - 1;
+        _pieces ??= new byte[MaxFragments][];
         if (_count > 0 && _pieces[index] is not null)
         {
             CryptographicOperations.ZeroMemory(piece);
@@ -169,12 +171,13 @@ public sealed class FragmentReassembler
     /// <summary>Discards everything kept (the content is zeroed).</summary>
     public void Reset()
     {
-        for (int i = 0; i < _pieces.Length; i++)
+        byte[]?[] pieces = _pieces ?? [];
+        for (int i = 0; i < pieces.Length; i++)
         {
-            if (_pieces[i] is { } p)
+            if (pieces[i] is { } p)
             {
                 CryptographicOperations.ZeroMemory(p);
-                _pieces[i] = null;
+                pieces[i] = null;
             }
         }
 
@@ -198,7 +201,7 @@ public sealed class FragmentReassembler
         int offset = 0;
         for (int i = 0; i < _total; i++)
         {
-            byte[] p = _pieces[i]!;
+            byte[] p = _pieces![i]!;
             p.CopyTo(chain, offset);
             offset += p.Length;
         }

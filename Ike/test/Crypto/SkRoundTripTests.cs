@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using IpsecFw.Esp.Crypto;
 using IpsecFw.Ike.Crypto;
 using IpsecFw.Ike.Keys;
 using IpsecFw.Ike.Messages;
@@ -200,5 +201,34 @@ public sealed class SkRoundTripTests
         protector.Dispose();
         protector.Dispose();
         Assert.Throws<ObjectDisposedException>(() => protector.TryOpen(new byte[64], 32, out _, out _));
+    }
+
+    [Theory]
+    [MemberData(nameof(Suites))]
+    public void Aead_suites_run_on_the_esp_engines_ciphers_and_dispose_clears_every_key(string name)
+    {
+        IkeCipherSuite suite = SkTestSupport.ByName(name);
+        (byte[] ek, byte[] ak) = SkTestSupport.RandomKeys(suite);
+        var protector = new SkProtector(suite, ek, ak);
+        string? expected = suite.Encryption switch
+        {
+            // AeadFactory's choice: AES-NI where the CPU has it (no OpenSSL context per IKE SA), else the platform's.
+            EncryptionAlgorithm.AesGcm16 when AeadFactory.UseIntrinsicsAesGcm => $"AES-GCM-{suite.KeyBits} (AES-NI)",
+            EncryptionAlgorithm.AesGcm16 => $"AES-GCM-{suite.KeyBits} (platform)",
+            EncryptionAlgorithm.ChaCha20Poly1305 => "ChaCha20-Poly1305",
+            _ => null,
+        };
+        if (expected is null)
+        {
+            Assert.Null(protector.AeadName);
+        }
+        else
+        {
+            Assert.StartsWith(expected, protector.AeadName, StringComparison.Ordinal);
+        }
+
+        Assert.False(protector.KeysCleared);
+        protector.Dispose();
+        Assert.True(protector.KeysCleared);
     }
 }
