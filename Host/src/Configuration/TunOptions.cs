@@ -21,6 +21,12 @@ public sealed class TunOptions
     /// <summary>The firewall mark on the daemon's IKE and ESP sockets, whose packets skip <see cref="RouteTable"/>.</summary>
     public long Fwmark { get; set; } = DefaultRouteTable;
 
+    /// <summary>
+    /// Opens the device with <c>IFF_VNET_HDR</c> and TSO/checksum offloads: the kernel's TCP hands over up to 64 KB per
+    /// read, split into segments by the daemon, and consecutive TCP segments written to the device are merged (GRO).
+    /// </summary>
+    public bool Offload { get; set; }
+
     /// <summary>The default of <see cref="RouteTable"/> and <see cref="Fwmark"/>.</summary>
     public const int DefaultRouteTable = 4500;
 }

@@ -113,6 +113,9 @@ public sealed class IkeService : IHostedService, IDisposable
     /// <summary>The engine while it runs; null before start and after stop.</summary>
     public IkeEngine? Engine { get; private set; }
 
+    /// <summary>The TUN device once the data path runs; null before start, without peers and after stop.</summary>
+    public LinuxTun? Tun => Volatile.Read(ref _tun);
+
     /// <summary>The daemon's UDP sockets while they are open, by name (<c>udp500</c>, <c>udp4500</c>) with their file descriptors.</summary>
     public IReadOnlyList<(string Name, nint Fd)> Sockets()
     {
@@ -482,7 +485,7 @@ public sealed class IkeService : IHostedService, IDisposable
     {
         try
         {
-            _tun = LinuxTun.Create(options.Name, options.Mtu);
+            _tun = LinuxTun.Create(options.Name, options.Mtu, offload: options.Offload);
             var ip = new IpCommand();
             foreach (string text in options.Addresses)
             {
