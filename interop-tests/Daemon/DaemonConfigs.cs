@@ -28,10 +28,12 @@ internal static class DaemonConfigs
     /// <summary>
     /// Writes the credentials and policy into a new temporary directory and returns it with the configuration text.
     /// <c>policySection</c> is the JSON object of the <c>policy</c> key (absent: <c>{ "source": "policy.pol" }</c>),
-    /// <c>nftables</c> the <c>firewall.nftables</c> key, <c>events</c> the JSON object of the <c>events</c> section, if any.
+    /// <c>nftables</c> the <c>firewall.nftables</c> key, <c>events</c> the JSON object of the <c>events</c> section, if any,
+    /// <c>tunOffload</c> the <c>tun.offload</c> key (absent: the default).
     /// </summary>
     public static (string Directory, string Json) Write(TestCertificate certificate, NetnsEnd local, NetnsEnd remote, IPAddress tunAddress, bool initiate,
-        string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? policySection = null, bool nftables = true, string? events = null)
+        string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? policySection = null, bool nftables = true, string? events = null,
+        bool? tunOffload = null)
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("ipsecfw-daemon-").FullName;
         certificate.WritePlainFiles(dir);
@@ -53,7 +55,7 @@ internal static class DaemonConfigs
                   "remoteSubnets": [ "{{remote.InnerSubnet}}" ]
                 }
               ],
-              "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ "{{tunAddress}}/32" ] },
+              "tun": { "name": "{{Device}}", "mtu": 1400, {{(tunOffload is { } offload ? $"\"offload\": {(offload ? "true" : "false")}, " : "")}}"addresses": [ "{{tunAddress}}/32" ] },
               "policy": {{policySection ?? """{ "source": "policy.pol" }"""}},
               "firewall": { "nftables": {{(nftables ? "true" : "false")}} },
               "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },{{(events is null ? "" : "\n  \"events\": " + events + ",")}}
