@@ -127,13 +127,13 @@ public sealed partial class LinuxTun
         if (LibC.Ioctl(fd, LibC.TunSetVnetHdrSz, ref size) < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new TunException($"Cannot set the virtio-net header size on TUN interface '{name}': {LibC.Describe(errno)}.", errno);
+            throw new TunException($"Cannot set the virtio-net header size on TUN interface '{name}': {LibC.Describe(errno)}.", errno, offloadRefused: true);
         }
 
         if (LibC.Ioctl(fd, LibC.TunSetOffload, LibC.TunFCsum | LibC.TunFTso4 | LibC.TunFTso6) < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new TunException($"The kernel refused TSO/checksum offloads on TUN interface '{name}' (tun.offload): {LibC.Describe(errno)}.", errno);
+            throw new TunException($"The kernel refused TSO/checksum offloads on TUN interface '{name}' (tun.offload): {LibC.Describe(errno)}.", errno, offloadRefused: true);
         }
     }
 

@@ -481,11 +481,30 @@ public sealed class IkeService : IHostedService, IDisposable
         return new ResponderIdentityChooser(candidates);
     }
 
+    /// <summary>The device, with offloads when <c>tun.offload</c> asks and the kernel agrees; without them (logged) when it refuses.</summary>
+    private LinuxTun CreateTun(TunOptions options)
+    {
+        if (!options.Offload)
+        {
+            return LinuxTun.Create(options.Name, options.Mtu);
+        }
+
+        try
+        {
+            return LinuxTun.Create(options.Name, options.Mtu, offload: true);
+        }
+        catch (TunException e) when (e.OffloadRefused)
+        {
+            HostLog.TunOffloadRefused(_log, options.Name, e.Message);
+            return LinuxTun.Create(options.Name, options.Mtu);
+        }
+    }
+
     private void OpenTun(TunOptions options, IReadOnlyList<PeerOptions> peers)
     {
         try
         {
-            _tun = LinuxTun.Create(options.Name, options.Mtu, offload: options.Offload);
+            _tun = CreateTun(options);
             var ip = new IpCommand();
             foreach (string text in options.Addresses)
             {
