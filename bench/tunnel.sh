@@ -13,7 +13,7 @@
 #   VARIANTS="wg ipsecfw ipsecfw_offload" SAS=0 bash bench/tunnel.sh   # TUN offloads (tun.offload) off and on, against wireguard-go
 #
 # For each variant, in one run, the same measurement (left -> right between the inner addresses 198.19.1.1 and
-# 198.19.2.1): PING_N (20) pings PING_I (0.2) s apart (avg and mdev), iperf3 TCP with 1 and with 4 streams for 10 s each (receiver's
+# 198.19.2.1): PING_N (20) pings PING_I (0.2) s apart (avg and mdev) once right after the tunnel comes up ("cold") and once after the iperf3 runs ("warm"), iperf3 TCP with 1 and with 4 streams for 10 s each (receiver's
 # rate, retransmits), the receiving namespace's UDP receive-buffer drops (UdpRcvbufErrors), and the CPU time both
 # tunnel daemons used per GB received (user + system, /proc/PID/stat), a figure less sensitive to the load than the rate.
 #
@@ -179,16 +179,25 @@ DPIDS=""
 
 udp_rcvbuf_errors() { ip netns exec "$1" nstat -asz 2>/dev/null | awk '$1=="UdpRcvbufErrors"{print $2; f=1} END{if(!f)print 0}'; }
 
+ping_into() { # ping_into <variant> <suffix> <file>: PING_N pings PING_I apart, avg/mdev/min into R[variant.ping<suffix>]...
+  local v=$1 sfx=$2 f=$3
+  if nsl ping -c "$PING_N" -i "$PING_I" -W 2 -I "$IN_L" "$IN_R" >"$f" 2>&1; then
+    # "rtt min/avg/max/mdev = 0.099/2.914/40.262/6.274 ms": fields 7 to 10 (before session 4 this read 7 and 9, the
+    # minimum and the maximum, and reported them as average and mdev)
+    R[$v.ping$sfx]=$(awk -F'[/ ]+' '/^rtt/{print $8}' "$f")
+    R[$v.mdev$sfx]=$(awk -F'[/ ]+' '/^rtt/{print $10}' "$f")
+    R[$v.pingmin$sfx]=$(awk -F'[/ ]+' '/^rtt/{print $7}' "$f")
+    # the median of the replies' time= values: a few slow replies (a busy shared machine) move the average far more
+    R[$v.pingmed$sfx]=$(grep -o 'time=[0-9.]*' "$f" | cut -d= -f2 | sort -g | awk '{a[NR]=$1} END{ if (NR) printf "%.3f", (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2) }')
+  fi
+}
+
 measure() { # measure <variant>
   local v=$1 o="$OUT/$1" p
   nsl ping -q -c 1 -W 2 -I "$IN_L" "$IN_R" >/dev/null 2>&1 || true
-  if nsl ping -q -c "$PING_N" -i "$PING_I" -W 2 -I "$IN_L" "$IN_R" >"$o.ping" 2>&1; then
-    # "rtt min/avg/max/mdev = 0.099/2.914/40.262/6.274 ms": fields 7 to 10 (before session 4 this read 7 and 9, the
-    # minimum and the maximum, and reported them as average and mdev)
-    R[$v.ping]=$(awk -F'[/ ]+' '/^rtt/{print $8}' "$o.ping")
-    R[$v.mdev]=$(awk -F'[/ ]+' '/^rtt/{print $10}' "$o.ping")
-    R[$v.pingmin]=$(awk -F'[/ ]+' '/^rtt/{print $7}' "$o.ping")
-  fi
+  # Cold: right after the tunnel came up (for ipsecfw, while its JIT still compiles the packet path). Every reply is
+  # kept in the .ping file; the warm pings after iperf3 below are the steady state.
+  ping_into "$v" "" "$o.ping"
   for p in 1 4; do
     bg "$o.iperf3-server-P$p.log" nsr iperf3 -s -1 -B "$IN_R" -p 5201
     local spid=$BG_PID
@@ -212,10 +221,11 @@ measure() { # measure <variant>
       log "iperf3 -P $p failed for $v: $(tail -3 "$o.iperf3-P$p.json" | tr '\n' ' ')"
     fi
   done
+  ping_into "$v" warm "$o.ping-warm"
   # interface counters (a TUN device's TX drops are packets its reader did not take in time)
   nsl ip -s link >"$o.links-left.txt" 2>&1 || true
   nsr ip -s link >"$o.links-right.txt" 2>&1 || true
-  log "$v: ping ${R[$v.ping]:-?} ms, 1 stream ${R[$v.P1]:-?} Gbit/s, 4 streams ${R[$v.P4]:-?} Gbit/s"
+  log "$v: ping ${R[$v.ping]:-?} ms (warm ${R[$v.pingwarm]:-?}), 1 stream ${R[$v.P1]:-?} Gbit/s, 4 streams ${R[$v.P4]:-?} Gbit/s"
 }
 
 # mem_detail <pid> <name>: where a daemon's RSS is (/proc/PID/smaps_rollup: anonymous memory vs mapped files) and,
@@ -434,7 +444,7 @@ build
 make_pki
 {
   echo "start=$(date -u +%FT%TZ) commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Esp Tun Host Ike || echo '+dirty') cores=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "env: IPSECFW_UDP_GSO=${IPSECFW_UDP_GSO:-} IPSECFW_DISABLE_UDP_GSO=${IPSECFW_DISABLE_UDP_GSO:-} VARIANTS=$VARIANTS SAS=$SAS MALLOC_ARENAS=${MALLOC_ARENAS:-2} PING=$PING_N/$PING_I"
+  echo "env: IPSECFW_UDP_GSO=${IPSECFW_UDP_GSO:-} IPSECFW_DISABLE_UDP_GSO=${IPSECFW_DISABLE_UDP_GSO:-} VARIANTS=$VARIANTS SAS=$SAS MALLOC_ARENAS=${MALLOC_ARENAS:-2} PING=$PING_N/$PING_I DOTNET_TieredCompilation=${DOTNET_TieredCompilation:-} DOTNET_TieredPGO=${DOTNET_TieredPGO:-}"
   echo "versions: $(dpkg-query -W -f='${Package} ${Version}, ' strongswan-charon wireguard-go iperf3 2>/dev/null) kernel $(uname -r), dotnet $(dotnet --version)"
 } | tee "$OUT/run.txt" >&2
 for v in $VARIANTS; do
@@ -451,10 +461,10 @@ best() { # best <metric> <max|min>
     if (m=="max") print (a+0 > b+0 ? a : b); else print (a+0 < b+0 ? a : b) }'
 }
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v x="$1" -v y="$2" 'BEGIN{ if (y+0 > 0) printf "%.2fx", x/y }' || true; }
-B1=$(best P1 max); B4=$(best P4 max); BP=$(best ping min)
+B1=$(best P1 max); B4=$(best P4 max); BP=$(best ping min); BW=$(best pingwarm min); BM=$(best pingmedwarm min)
 {
-  echo "| variant | TCP 1 stream Gbit/s | vs best anchor | TCP 4 streams Gbit/s | vs best anchor | ping avg / mdev (min) ms | vs best anchor | receiver UDP buffer drops (1 / 4 streams) | TCP retransmits (1 / 4) | daemons' CPU s per GB (1 / 4 streams) | daemon RSS MiB (VmRSS/VmHWM, left / right) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| variant | TCP 1 stream Gbit/s | vs best anchor | TCP 4 streams Gbit/s | vs best anchor | ping avg / median / mdev (min) ms, cold | vs best anchor (avg) | ping avg / median / mdev (min) ms, warm (after iperf3) | vs best anchor (avg / median) | receiver UDP buffer drops (1 / 4 streams) | TCP retransmits (1 / 4) | daemons' CPU s per GB (1 / 4 streams) | daemon RSS MiB (VmRSS/VmHWM, left / right) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for v in $VARIANTS; do
     name=$v
     case $v in
@@ -464,10 +474,10 @@ B1=$(best P1 max); B4=$(best P4 max); BP=$(best ping min)
       ipsecfw) name="**ipsecfw**, AES-256-GCM" ;;
       ipsecfw_offload) name="**ipsecfw**, AES-256-GCM, tun.offload" ;;
     esac
-    echo "| $name | ${R[$v.P1]:-n/a} | $(ratio "${R[$v.P1]:-}" "$B1") | ${R[$v.P4]:-n/a} | $(ratio "${R[$v.P4]:-}" "$B4") | ${R[$v.ping]:-n/a} / ${R[$v.mdev]:-n/a} (${R[$v.pingmin]:-n/a}) | $(ratio "${R[$v.ping]:-}" "$BP") | ${R[$v.rcvbuf1]:-} / ${R[$v.rcvbuf4]:-} | ${R[$v.retr1]:-} / ${R[$v.retr4]:-} | ${R[$v.cpu1]:-} / ${R[$v.cpu4]:-} | ${R[$v.rss]:-} |"
+    echo "| $name | ${R[$v.P1]:-n/a} | $(ratio "${R[$v.P1]:-}" "$B1") | ${R[$v.P4]:-n/a} | $(ratio "${R[$v.P4]:-}" "$B4") | ${R[$v.ping]:-n/a} / ${R[$v.pingmed]:-n/a} / ${R[$v.mdev]:-n/a} (${R[$v.pingmin]:-n/a}) | $(ratio "${R[$v.ping]:-}" "$BP") | ${R[$v.pingwarm]:-n/a} / ${R[$v.pingmedwarm]:-n/a} / ${R[$v.mdevwarm]:-n/a} (${R[$v.pingminwarm]:-n/a}) | $(ratio "${R[$v.pingwarm]:-}" "$BW") / $(ratio "${R[$v.pingmedwarm]:-}" "$BM") | ${R[$v.rcvbuf1]:-} / ${R[$v.rcvbuf4]:-} | ${R[$v.retr1]:-} / ${R[$v.retr4]:-} | ${R[$v.cpu1]:-} / ${R[$v.cpu4]:-} | ${R[$v.rss]:-} |"
   done
   echo
-  echo "Best anchor: 1 stream $B1, 4 streams $B4 Gbit/s, ping $BP ms. Ping ratio: lower is better. ipsecfw RSS before iperf3: ${R[ipsecfw.rss_idle]:-n/a}."
+  echo "Best anchor: 1 stream $B1, 4 streams $B4 Gbit/s, ping $BP ms cold, $BW ms warm. Ping ratio: lower is better. ipsecfw RSS before iperf3: ${R[ipsecfw.rss_idle]:-n/a}."
   if [ "$SAS" -gt 0 ]; then
     echo
     echo "Memory with $SAS SAs: established IKE SAs left ${R[sas.left]:-?} / right ${R[sas.right]:-?} after ${R[sas.time]:-?} s;" \
