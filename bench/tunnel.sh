@@ -22,7 +22,9 @@
 #              ECDSA P-256 certificates (the kernel here has no ESP: user space is the only IPsec that runs)
 #   wg         wireguard-go <-> wireguard-go (ChaCha20-Poly1305)
 #   ipsecfw    two `ipsecfw run` daemons, AES-256-GCM-16, ECDSA P-256 certificates; their RSS (VmRSS/VmHWM) is reported
-#   ipsecfw_offload  the same with "tun": { "offload": true } (IFF_VNET_HDR: TSO super-packets split on read, GRO on write)
+#              with "tun": { "offload": false } (the plain TUN: one packet per read and write)
+#   ipsecfw_offload  the same with "tun": { "offload": true }, the daemon's default since session 5 (IFF_VNET_HDR: TSO
+#              super-packets split on read, GRO on write); the memory check runs with the plain TUN
 #
 # Then the memory check: one `ipsecfw run` responder and one initiator whose configuration lists SAS (1,000) peers, all
 # the same remote host, so the two daemons hold SAS IKE SAs with one CHILD_SA each; both daemons' RSS is reported.
