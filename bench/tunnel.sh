@@ -10,6 +10,7 @@
 #   MALLOC_ARENAS=0 ...                  # the ipsecfw daemons without the unit's MALLOC_ARENA_MAX=2
 #   VARIANTS="wg ipsecfw" SAS=0 PING_N=200 PING_I=0.01 IPERF_T=2 bash bench/tunnel.sh   # round-trip time vs wireguard-go
 #   IPSECFW_UDP_GSO=1 bash bench/tunnel.sh   # the daemons with UDP GSO on send (off by default: it did not pay here)
+#   VARIANTS="wg ipsecfw ipsecfw_offload" SAS=0 bash bench/tunnel.sh   # TUN offloads (tun.offload) off and on, against wireguard-go
 #
 # For each variant, in one run, the same measurement (left -> right between the inner addresses 198.19.1.1 and
 # 198.19.2.1): PING_N (20) pings PING_I (0.2) s apart (avg and mdev) once right after the tunnel comes up ("cold") and once after the iperf3 runs ("warm"), iperf3 TCP with 1 and with 4 streams for 10 s each (receiver's
@@ -21,6 +22,9 @@
 #              ECDSA P-256 certificates (the kernel here has no ESP: user space is the only IPsec that runs)
 #   wg         wireguard-go <-> wireguard-go (ChaCha20-Poly1305)
 #   ipsecfw    two `ipsecfw run` daemons, AES-256-GCM-16, ECDSA P-256 certificates; their RSS (VmRSS/VmHWM) is reported
+#              with "tun": { "offload": false } (the plain TUN: one packet per read and write)
+#   ipsecfw_offload  the same with "tun": { "offload": true }, the daemon's default since session 5 (IFF_VNET_HDR: TSO
+#              super-packets split on read, GRO on write); the memory check runs with the plain TUN
 #
 # Then the memory check: one `ipsecfw run` responder and one initiator whose configuration lists SAS (1,000) peers, all
 # the same remote host, so the two daemons hold SAS IKE SAs with one CHILD_SA each; both daemons' RSS is reported when
@@ -37,7 +41,8 @@ cd "$ROOT"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$ROOT/bench/out/tunnel-$STAMP"
 mkdir -p "$OUT"
-VARIANTS=${VARIANTS:-"plain strongswan wg ipsecfw"}
+VARIANTS=${VARIANTS:-"plain strongswan wg ipsecfw ipsecfw_offload"}
+TUN_OFFLOAD=false           # tun.offload in the configurations ipsecfw_config writes
 [ "$VARIANTS" = none ] && VARIANTS=""
 SAS=${SAS:-1000}
 SAS_TIME=${SAS_TIME:-120}   # seconds the memory check waits for its SAs
@@ -365,7 +370,7 @@ ipsecfw_config() {
       sep=","
     done
     echo '  ],'
-    echo "  \"tun\": { \"name\": \"ipsecfw0\", \"mtu\": 1400, \"addresses\": [ \"$7/32\" ] },"
+    echo "  \"tun\": { \"name\": \"ipsecfw0\", \"mtu\": 1400, \"offload\": $TUN_OFFLOAD, \"addresses\": [ \"$7/32\" ] },"
     echo '  "policy": { "source": "policy.pol" },'
     echo "  \"control\": { \"socket\": \"$d/run/control.sock\" },"
     echo '  "logging": { "level": "warning" } }'
@@ -383,7 +388,11 @@ ipsecfw_start() { # ipsecfw_start <dir> <ns> -> IPSECFW_PID
 
 ipsecfw_sa_count() { ip netns exec "$2" dotnet "$DLL" sas --json --socket "$1/run/control.sock" 2>/dev/null | jq '[.[] | select(.state == "established")] | length' 2>/dev/null || echo 0; }
 
-run_ipsecfw() {
+run_ipsecfw() { TUN_OFFLOAD=false run_ipsecfw_variant ipsecfw; }
+run_ipsecfw_offload() { TUN_OFFLOAD=true run_ipsecfw_variant ipsecfw_offload; }
+
+run_ipsecfw_variant() { # run_ipsecfw_variant <variant name>, with TUN_OFFLOAD set
+  local v=$1
   ns_create
   local l="$WORK/ipsecfw-left" r="$WORK/ipsecfw-right"
   ipsecfw_config "$r" right "$UL_R" "$UL_L" "$NET_R" "$NET_L" 198.19.2.10 none
@@ -393,13 +402,13 @@ run_ipsecfw() {
   ipsecfw_start "$l" "$NS_L" || { stop_pids; return 0; }
   local lpid=$IPSECFW_PID
   wait_for 20 nsl ping -c 1 -W 1 -I "$IN_L" "$IN_R" || { log "ipsecfw: tunnel did not come up"; tail -n 20 "$l/daemon.log" "$r/daemon.log" >&2; stop_pids; return 0; }
-  R[ipsecfw.rss_idle]="$(rss "$lpid") / $(rss "$rpid")"
+  R[$v.rss_idle]="$(rss "$lpid") / $(rss "$rpid")"
   DPIDS="$lpid $rpid"
-  measure ipsecfw
-  R[ipsecfw.rss]="$(rss "$lpid") / $(rss "$rpid")"
-  ip netns exec "$NS_R" dotnet "$DLL" status --socket "$r/run/control.sock" >"$OUT/ipsecfw-right-status.txt" 2>&1 || true
-  ip netns exec "$NS_L" dotnet "$DLL" status --socket "$l/run/control.sock" >"$OUT/ipsecfw-left-status.txt" 2>&1 || true
-  cp "$l/daemon.log" "$OUT/ipsecfw-left.log"; cp "$r/daemon.log" "$OUT/ipsecfw-right.log"
+  measure "$v"
+  R[$v.rss]="$(rss "$lpid") / $(rss "$rpid")"
+  ip netns exec "$NS_R" dotnet "$DLL" status --socket "$r/run/control.sock" >"$OUT/$v-right-status.txt" 2>&1 || true
+  ip netns exec "$NS_L" dotnet "$DLL" status --socket "$l/run/control.sock" >"$OUT/$v-left-status.txt" 2>&1 || true
+  cp "$l/daemon.log" "$OUT/$v-left.log"; cp "$r/daemon.log" "$OUT/$v-right.log"
   stop_pids
 }
 
@@ -471,6 +480,7 @@ B1=$(best P1 max); B4=$(best P4 max); BP=$(best ping min); BW=$(best pingwarm mi
       strongswan) name="strongSwan kernel-libipsec, AES-256-GCM" ;;
       wg) name="wireguard-go" ;;
       ipsecfw) name="**ipsecfw**, AES-256-GCM" ;;
+      ipsecfw_offload) name="**ipsecfw**, AES-256-GCM, tun.offload" ;;
     esac
     echo "| $name | ${R[$v.P1]:-n/a} | $(ratio "${R[$v.P1]:-}" "$B1") | ${R[$v.P4]:-n/a} | $(ratio "${R[$v.P4]:-}" "$B4") | ${R[$v.ping]:-n/a} / ${R[$v.pingmed]:-n/a} / ${R[$v.mdev]:-n/a} (${R[$v.pingmin]:-n/a}) | $(ratio "${R[$v.ping]:-}" "$BP") | ${R[$v.pingwarm]:-n/a} / ${R[$v.pingmedwarm]:-n/a} / ${R[$v.mdevwarm]:-n/a} (${R[$v.pingminwarm]:-n/a}) | $(ratio "${R[$v.pingwarm]:-}" "$BW") / $(ratio "${R[$v.pingmedwarm]:-}" "$BM") | ${R[$v.rcvbuf1]:-} / ${R[$v.rcvbuf4]:-} | ${R[$v.retr1]:-} / ${R[$v.retr4]:-} | ${R[$v.cpu1]:-} / ${R[$v.cpu4]:-} | ${R[$v.rss]:-} |"
   done

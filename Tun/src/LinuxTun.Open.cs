@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using IpsecFw.Tun.Interop;
+using IpsecFw.Tun.Offload;
 using Microsoft.Win32.SafeHandles;
 
 namespace IpsecFw.Tun;
@@ -8,7 +9,7 @@ namespace IpsecFw.Tun;
 public sealed partial class LinuxTun
 {
     /// <summary>Opens <paramref name="queues"/> queues of one device on <paramref name="devicePath"/> (a test can point it elsewhere).</summary>
-    internal static LinuxTun[] Open(string devicePath, string name, int queues, int mtu, int batchSize)
+    internal static LinuxTun[] Open(string devicePath, string name, int queues, int mtu, int batchSize, bool offload = false)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(queues, 1);
@@ -30,7 +31,7 @@ public sealed partial class LinuxTun
             string actualName = name;
             for (int q = 0; q < queues; q++)
             {
-                SafeFileHandle fd = OpenQueue(devicePath, actualName, queues > 1, out actualName);
+                SafeFileHandle fd = OpenQueue(devicePath, actualName, queues > 1, offload, out actualName);
                 SafeFileHandle wake;
                 try
                 {
@@ -47,7 +48,7 @@ public sealed partial class LinuxTun
                     throw;
                 }
 
-                result[q] = new LinuxTun(fd, wake, actualName, mtu, batchSize, q);
+                result[q] = new LinuxTun(fd, wake, actualName, mtu, batchSize, q, offload);
                 opened++;
             }
 
@@ -64,7 +65,7 @@ public sealed partial class LinuxTun
         }
     }
 
-    private static SafeFileHandle OpenQueue(string devicePath, string name, bool multiQueue, out string actualName)
+    private static SafeFileHandle OpenQueue(string devicePath, string name, bool multiQueue, bool offload, out string actualName)
     {
         int raw = LibC.Open(devicePath, LibC.ORdWr | LibC.ONonBlock | LibC.OCloExec);
         if (raw < 0)
@@ -85,7 +86,7 @@ public sealed partial class LinuxTun
         {
             var ifr = default(Ifreq);
             ifr.TrySetName(name);
-            ifr.Flags = (short)(LibC.IffTun | LibC.IffNoPi | (multiQueue ? LibC.IffMultiQueue : 0));
+            ifr.Flags = (short)(LibC.IffTun | LibC.IffNoPi | (multiQueue ? LibC.IffMultiQueue : 0) | (offload ? LibC.IffVnetHdr : 0));
             if (LibC.Ioctl(fd, LibC.TunSetIff, ref ifr) < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
@@ -102,12 +103,37 @@ public sealed partial class LinuxTun
             }
 
             actualName = ifr.GetName();
+            if (offload)
+            {
+                EnableOffload(fd, actualName);
+            }
+
             return fd;
         }
         catch
         {
             fd.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A 10-byte virtio-net header in front of every packet (TUNSETVNETHDRSZ), and TUNSETOFFLOAD: checksums may be left
+    /// partial, TCP over IPv4 and IPv6 may come as GSO super-packets (which is what makes the kernel's TCP build them).
+    /// </summary>
+    private static void EnableOffload(SafeFileHandle fd, string name)
+    {
+        int size = VirtioNetHeader.Size;
+        if (LibC.Ioctl(fd, LibC.TunSetVnetHdrSz, ref size) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new TunException($"Cannot set the virtio-net header size on TUN interface '{name}': {LibC.Describe(errno)}.", errno, offloadRefused: true);
+        }
+
+        if (LibC.Ioctl(fd, LibC.TunSetOffload, LibC.TunFCsum | LibC.TunFTso4 | LibC.TunFTso6) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new TunException($"The kernel refused TSO/checksum offloads on TUN interface '{name}' (tun.offload): {LibC.Describe(errno)}.", errno, offloadRefused: true);
         }
     }
 

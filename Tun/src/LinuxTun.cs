@@ -37,8 +37,9 @@ public sealed partial class LinuxTun : ITunDevice
     private long _readErrors;
     private long _writeDrops;
 
-    private LinuxTun(SafeFileHandle fd, SafeFileHandle wake, string name, int mtu, int batchSize, int queue)
+    private LinuxTun(SafeFileHandle fd, SafeFileHandle wake, string name, int mtu, int batchSize, int queue, bool offload)
     {
+        _offload = offload ? new OffloadState() : null;
         _fd = fd;
         _wake = wake;
         Name = name;
@@ -69,9 +70,10 @@ public sealed partial class LinuxTun : ITunDevice
     /// <param name="name">The interface name (at most 15 ASCII bytes; may contain <c>%d</c>); empty lets the kernel choose.</param>
     /// <param name="mtu">The MTU to set.</param>
     /// <param name="batchSize">The most packets one <see cref="Read"/> returns.</param>
+    /// <param name="offload">Open with <c>IFF_VNET_HDR</c> and TSO/checksum offloads (see <see cref="HasOffload"/>).</param>
     /// <exception cref="TunException">No permission, no <c>/dev/net/tun</c>, a bad or busy name, or a refused MTU.</exception>
-    public static LinuxTun Create(string name, int mtu = DefaultMtu, int batchSize = DefaultBatchSize) =>
-        Open(DevicePath, name, 1, mtu, batchSize)[0];
+    public static LinuxTun Create(string name, int mtu = DefaultMtu, int batchSize = DefaultBatchSize, bool offload = false) =>
+        Open(DevicePath, name, 1, mtu, batchSize, offload)[0];
 
     /// <summary>
     /// Creates a TUN device with <paramref name="queues"/> queues (<c>IFF_MULTI_QUEUE</c>), one descriptor and one
@@ -79,8 +81,8 @@ public sealed partial class LinuxTun : ITunDevice
     /// queues by hash.
     /// </summary>
     /// <exception cref="TunException">As for <see cref="Create"/>.</exception>
-    public static LinuxTun[] CreateMultiQueue(string name, int queues, int mtu = DefaultMtu, int batchSize = DefaultBatchSize) =>
-        Open(DevicePath, name, queues, mtu, batchSize);
+    public static LinuxTun[] CreateMultiQueue(string name, int queues, int mtu = DefaultMtu, int batchSize = DefaultBatchSize, bool offload = false) =>
+        Open(DevicePath, name, queues, mtu, batchSize, offload);
 
     /// <inheritdoc/>
     public unsafe int Read(Span<PacketBuffer> bufs, int offset)
@@ -100,7 +102,7 @@ public sealed partial class LinuxTun : ITunDevice
             PollFd* fds = stackalloc PollFd[2];
             while (true)
             {
-                int count = Drain(fd, bufs[..max], offset);
+                int count = _offload is null ? Drain(fd, bufs[..max], offset) : DrainOffload(fd, bufs[..max], offset);
                 if (count != 0 || _failed)
                 {
                     return count;
@@ -164,6 +166,11 @@ public sealed partial class LinuxTun : ITunDevice
         {
             _fd.DangerousAddRef(ref fdRef);
             int fd = (int)_fd.DangerousGetHandle();
+            if (_offload is not null)
+            {
+                return WriteOffload(fd, bufs);
+            }
+
             int written = 0;
             foreach (PacketBuffer b in bufs)
             {

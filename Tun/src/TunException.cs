@@ -29,6 +29,17 @@ public sealed class TunException : Exception
         ErrorCode = errorCode;
     }
 
+    /// <summary>Creates an exception for offloads the kernel refused (<see cref="OffloadRefused"/>): the device opens without them.</summary>
+    public TunException(string message, int errorCode, bool offloadRefused)
+        : base(message)
+    {
+        ErrorCode = errorCode;
+        OffloadRefused = offloadRefused;
+    }
+
+    /// <summary>True when the kernel refused only the offloads (<c>IFF_VNET_HDR</c>, TUNSETVNETHDRSZ, TUNSETOFFLOAD).</summary>
+    public bool OffloadRefused { get; }
+
     /// <summary>The errno on Linux or the Win32 error on Windows; 0 when the failure was not a system call's.</summary>
     public int ErrorCode { get; }
 }

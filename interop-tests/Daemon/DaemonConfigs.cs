@@ -32,11 +32,12 @@ internal static class DaemonConfigs
     /// <c>halfOpenPerSource</c> the <c>ike.halfOpenPerSource</c> key (absent: the default).
     /// With <paramref name="tunAddress6"/> (a topology with IPv6, <see cref="NetnsTopology.AddIpv6Async"/>) the TUN device
     /// gets that IPv6 address too and the ends' IPv6 /64s join the selectors; with <paramref name="ipv6Underlay"/> IKE and
-    /// ESP use the ends' IPv6 underlay addresses; <c>encapsulation</c> is the <c>ike.encapsulation</c> key, if any.
+    /// ESP use the ends' IPv6 underlay addresses; <c>encapsulation</c> is the <c>ike.encapsulation</c> key, if any,
+    /// <c>tunOffload</c> the <c>tun.offload</c> key (absent: the default).
     /// </summary>
     public static (string Directory, string Json) Write(TestCertificate certificate, NetnsEnd local, NetnsEnd remote, IPAddress tunAddress, bool initiate,
         string peerName, string policy = Policy, int halfOpenTimeoutSeconds = 30, string? policySection = null, bool nftables = true, string? events = null,
-        int? halfOpenPerSource = null, IPAddress? tunAddress6 = null, bool ipv6Underlay = false, string? encapsulation = null)
+        int? halfOpenPerSource = null, IPAddress? tunAddress6 = null, bool ipv6Underlay = false, string? encapsulation = null, bool? tunOffload = null)
     {
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(remote);
@@ -66,7 +67,7 @@ internal static class DaemonConfigs
                   "remoteSubnets": [ {{remoteSubnets}} ]
                 }
               ],
-              "tun": { "name": "{{Device}}", "mtu": 1400, "addresses": [ {{tunAddresses}} ] },
+              "tun": { "name": "{{Device}}", "mtu": 1400, {{(tunOffload is { } offload ? $"\"offload\": {(offload ? "true" : "false")}, " : "")}}"addresses": [ {{tunAddresses}} ] },
               "policy": {{policySection ?? """{ "source": "policy.pol" }"""}},
               "firewall": { "nftables": {{(nftables ? "true" : "false")}} },
               "control": { "socket": "{{Path.Combine(dir, "run", "control.sock")}}" },{{(events is null ? "" : "\n  \"events\": " + events + ",")}}

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
+using System.Security.Cryptography;
 using System.Text.Json;
 using IpsecFw.InteropTests.StrongSwan;
 using IpsecFw.InteropTests.Support;
@@ -249,7 +250,14 @@ public sealed class DaemonHostileTrafficTests
     }
 
     /// <summary>Sends <paramref name="bytes"/> over TCP from <paramref name="from"/> (in <paramref name="client"/>) to <paramref name="to"/>:5001 (in <paramref name="server"/>), IPv4 or IPv6; returns what arrived. Bounded: 30 s.</summary>
-    internal static async Task<long> TcpTransferAsync(Netns client, IPAddress from, Netns server, IPAddress to, int bytes)
+    internal static async Task<long> TcpTransferAsync(Netns client, IPAddress from, Netns server, IPAddress to, int bytes) =>
+        (await TcpTransferVerifiedAsync(client, from, server, to, bytes)).Received;
+
+    /// <summary>
+    /// As <see cref="TcpTransferAsync"/>, and whether what arrived is exactly what was sent (SHA-256 of both streams):
+    /// with TUN offloads the receiving kernel trusts the checksums of merged segments, so the bytes are compared here.
+    /// </summary>
+    internal static async Task<(long Received, bool Intact)> TcpTransferVerifiedAsync(Netns client, IPAddress from, Netns server, IPAddress to, int bytes)
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using Socket listener = server.Run(() =>
@@ -265,18 +273,20 @@ public sealed class DaemonHostileTrafficTests
             s.Bind(new IPEndPoint(from, 0));
             return s;
         });
-        Task<long> receive = Task.Run(async () =>
+        Task<(long, byte[])> receive = Task.Run(async () =>
         {
             using Socket accepted = await listener.AcceptAsync(cancel.Token);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             byte[] buffer = new byte[65536];
             long total = 0;
             int n;
             while ((n = await accepted.ReceiveAsync(buffer, SocketFlags.None, cancel.Token)) > 0)
             {
                 total += n;
+                hash.AppendData(buffer, 0, n);
             }
 
-            return total;
+            return (total, hash.GetHashAndReset());
         }, cancel.Token);
         await sender.ConnectAsync(new IPEndPoint(to, 5001), cancel.Token);
         byte[] data = new byte[bytes];
@@ -288,7 +298,8 @@ public sealed class DaemonHostileTrafficTests
         }
 
         sender.Shutdown(SocketShutdown.Send);
-        return await receive;
+        (long received, byte[] digest) = await receive;
+        return (received, digest.AsSpan().SequenceEqual(SHA256.HashData(data)));
     }
 
     /// <summary>Eight kinds in turn: truncated IKE, garbage, wrong version, wrong length, oversized, IKE with a random

@@ -122,6 +122,7 @@ public static class DaemonHost
         services.AddSingleton<IStatusSource>(sp => sp.GetRequiredService<VirtualAddresses>());
         services.AddSingleton<ISaSource, IkeSaSource>();
         services.AddSingleton<IStatusSource, IkeStatusSource>();
+        services.AddSingleton<IStatusSource, TunStatusSource>();
         services.AddSingleton<IStatusSource, KernelStatusSource>();
     }
 

@@ -83,6 +83,9 @@ internal static partial class HostLog
     [LoggerMessage(4007, LogLevel.Warning, "IKE stop: {Step} did not finish within its bound")]
     public static partial void StopStepTimedOut(ILogger logger, string step);
 
+    [LoggerMessage(4008, LogLevel.Warning, "tun.offload: the kernel refused TUN offloads on {Device} ({Error}); running without them")]
+    public static partial void TunOffloadRefused(ILogger logger, string device, string error);
+
     [LoggerMessage(4020, LogLevel.Warning, "Peer {Peer}: no established IKE SA to create a CHILD_SA dedicated to {Program} on; its flows wait (keyed_sa_pending)")]
     public static partial void DedicatedSaNotStarted(ILogger logger, string peer, string program);
 }

@@ -121,6 +121,9 @@ public sealed partial class IkeService : IHostedService, IDisposable, IPeerReloa
     /// <summary>The engine while it runs; null before start and after stop.</summary>
     public IkeEngine? Engine { get; private set; }
 
+    /// <summary>The TUN device once the data path runs; null before start, without peers and after stop.</summary>
+    public LinuxTun? Tun => Volatile.Read(ref _tun);
+
     /// <summary>The daemon's UDP sockets while they are open, by name (<c>udp500</c>, <c>udp4500</c>) with their file descriptors.</summary>
     public IReadOnlyList<(string Name, nint Fd)> Sockets()
     {
@@ -543,11 +546,30 @@ public sealed partial class IkeService : IHostedService, IDisposable, IPeerReloa
         return new ResponderIdentityChooser(candidates);
     }
 
+    /// <summary>The device, with offloads when <c>tun.offload</c> asks and the kernel agrees; without them (logged) when it refuses.</summary>
+    private LinuxTun CreateTun(TunOptions options)
+    {
+        if (!options.Offload)
+        {
+            return LinuxTun.Create(options.Name, options.Mtu);
+        }
+
+        try
+        {
+            return LinuxTun.Create(options.Name, options.Mtu, offload: true);
+        }
+        catch (TunException e) when (e.OffloadRefused)
+        {
+            HostLog.TunOffloadRefused(_log, options.Name, e.Message);
+            return LinuxTun.Create(options.Name, options.Mtu);
+        }
+    }
+
     private void OpenTun(TunOptions options, IReadOnlyList<PeerOptions> peers)
     {
         try
         {
-            _tun = LinuxTun.Create(options.Name, options.Mtu);
+            _tun = CreateTun(options);
             var ip = new IpCommand();
             foreach (string text in options.Addresses)
             {

@@ -187,6 +187,11 @@ public sealed class BadConfigTests : IDisposable
             "tun.routeTable: 254 is not a table of its own (1 to 2147483647, not 253, 254 or 255)"
         },
         {
+            "TUN offload not a boolean",
+            "{ " + Policy + ", \"tun\": { \"offload\": \"yes\" } }",
+            "tun.offload: expected true or false, got a string"
+        },
+        {
             "firewall mark zero",
             "{ " + Policy + ", \"tun\": { \"fwmark\": 0 } }",
             "tun.fwmark: 0 is out of range (1 to 4294967295)"

@@ -17,9 +17,21 @@ internal static unsafe partial class LibC
     public const short IffTun = 0x0001;
     public const short IffNoPi = 0x1000;
     public const short IffMultiQueue = 0x0100;
+    public const short IffVnetHdr = 0x4000;
+
+    // TUNSETOFFLOAD's argument: what the reader of the queue can take (checksums left to complete, TSO super-packets).
+    public const uint TunFCsum = 0x01;
+    public const uint TunFTso4 = 0x02;
+    public const uint TunFTso6 = 0x04;
 
     /// <summary><c>TUNSETIFF = _IOW('T', 202, int)</c>.</summary>
     public const uint TunSetIff = 0x400454CA;
+
+    /// <summary><c>TUNSETOFFLOAD = _IOW('T', 208, unsigned int)</c>: the flags are the argument itself, not a pointer.</summary>
+    public const uint TunSetOffload = 0x400454D0;
+
+    /// <summary><c>TUNSETVNETHDRSZ = _IOW('T', 216, int)</c>: a pointer to the header size.</summary>
+    public const uint TunSetVnetHdrSz = 0x400454D8;
 
     // <linux/sockios.h>
     public const uint SiocGIfMtu = 0x8921;
@@ -63,6 +75,15 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(SafeHandle fd, nuint request, ref Ifreq ifr);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(SafeHandle fd, nuint request, nuint arg);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(SafeHandle fd, nuint request, ref int arg);
+
+    [LibraryImport("libc", EntryPoint = "writev", SetLastError = true)]
+    public static partial nint WriteV(int fd, IoVec* iov, int iovcnt);
 
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     public static partial nint Read(int fd, byte* buf, nuint count);

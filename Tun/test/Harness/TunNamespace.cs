@@ -60,7 +60,7 @@ internal sealed class TunNamespace : IDisposable
         }
     }
 
-    public static TunNamespace Create(int queues = 1, bool up = true, int mtu = LinuxTun.DefaultMtu)
+    public static TunNamespace Create(int queues = 1, bool up = true, int mtu = LinuxTun.DefaultMtu, bool offload = false)
     {
         SkipUnlessPossible();
         var ns = new TunNamespace($"ipsecfw-tun-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}");
@@ -68,8 +68,8 @@ internal sealed class TunNamespace : IDisposable
         try
         {
             ns.Queues = NetworkNamespace.Run(ns.Name, () => queues == 1
-                ? [LinuxTun.Create(DeviceName, mtu)]
-                : LinuxTun.CreateMultiQueue(DeviceName, queues, mtu));
+                ? [LinuxTun.Create(DeviceName, mtu, offload: offload)]
+                : LinuxTun.CreateMultiQueue(DeviceName, queues, mtu, offload: offload));
             ns.Ip.AddAddress(DeviceName, Local4, 24);
             ns.Ip.AddAddress(DeviceName, Local6, 64);
             if (up)
