@@ -361,7 +361,9 @@ ipsecfw_config() {
   {
     echo '{ "identity": { "certificate": "cert.pem", "key": "key.pem" },'
     echo '  "trust": { "anchors": [ "ca.pem" ], "revocation": "none" },'
-    echo "  \"ike\": { \"localAddress\": \"$3\" },"
+    # halfOpenPerSource 0: the memory check starts 1,000 IKE SAs from one address at once, which is what the
+    # per-source limit of half-open SAs (default 5, like strongSwan's block_threshold) exists to stop
+    echo "  \"ike\": { \"localAddress\": \"$3\", \"halfOpenPerSource\": 0 },"
     echo '  "peers": ['
     for i in $(seq 1 "$n"); do
       printf '%s    { "name": "peer%d", "address": "%s", "remoteId": "*.example.com", "startAction": "%s",\n' "$sep" "$i" "$4" "$8"
