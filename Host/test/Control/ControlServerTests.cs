@@ -46,9 +46,11 @@ public sealed class ControlServerTests : IAsyncLifetime
         IkeSaInfo sa = Assert.Single(response.Sas!);
         IReadOnlyList<ChildSaInfo> none = Array.Empty<ChildSaInfo>();
         IReadOnlyList<string> empty = Array.Empty<string>();
-        Assert.Equal(FakeHandler.Sa with { Children = none, VirtualAddresses = empty, Dns = empty }, sa with { Children = none, VirtualAddresses = empty, Dns = empty });
+        Assert.Equal(FakeHandler.Sa with { Children = none, VirtualAddresses = empty, Dns = empty, LeasedAddresses = empty },
+            sa with { Children = none, VirtualAddresses = empty, Dns = empty, LeasedAddresses = empty });
         Assert.Equal(FakeHandler.Sa.VirtualAddresses, sa.VirtualAddresses);
         Assert.Equal(FakeHandler.Sa.Dns, sa.Dns);
+        Assert.Equal(FakeHandler.Sa.LeasedAddresses, sa.LeasedAddresses);
         ChildSaInfo child = Assert.Single(sa.Children);
         Assert.Equal(FakeHandler.Sa.Children[0].Drops, child.Drops);
         Assert.Equal(FakeHandler.Sa.Children[0].LocalSelectors, child.LocalSelectors);
@@ -215,7 +217,7 @@ public sealed class ControlServerTests : IAsyncLifetime
             """
             gw: established, 198.18.0.2:4500, CN=gw.example.com,O=Example, aes256gcm16-prfsha384-x25519, SPIs 0011223344556677_i 8899aabbccddeeff_r, established 2026-01-02 03:04:05Z
               assigned to us: 198.19.128.1, DNS 198.19.2.53
-              leased to the peer: 198.19.128.9
+              leased to the peer: 198.19.128.9, 2001:2:0:ff00::9
               child: installed, tunnel, aes256gcm16-esn, SPIs c0000001_in c0000002_out, in 1234 bytes/10 packets, out 5678 bytes/20 packets, 2 drops, 198.18.1.0/24 === 198.18.2.0/24
 
             """, output);
@@ -269,6 +271,7 @@ public sealed class ControlServerTests : IAsyncLifetime
             VirtualAddresses = ["198.19.128.1"],
             Dns = ["198.19.2.53"],
             LeasedAddress = "198.19.128.9",
+            LeasedAddresses = ["198.19.128.9", "2001:2:0:ff00::9"],
             Children =
             [
                 new ChildSaInfo
