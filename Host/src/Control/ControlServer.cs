@@ -176,7 +176,17 @@ public sealed class ControlServer : IAsyncDisposable
         var stream = new NetworkStream(socket, ownsSocket: true);
         await using (stream.ConfigureAwait(false))
         {
-            if (!await _slots.WaitAsync(0, stopping).ConfigureAwait(false))
+            bool slot;
+            try
+            {
+                slot = await _slots.WaitAsync(0, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // a client accepted just as the server stops
+            }
+
+            if (!slot)
             {
                 HostLog.ClientRefused(_logger, "too many clients");
                 await TryWriteAsync(stream, ControlResponse.Failure($"busy: {_maxClients} clients are connected; try again"), stopping).ConfigureAwait(false);
